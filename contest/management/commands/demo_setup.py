@@ -1,0 +1,153 @@
+"""Creates the demo contest with a few riders' photos and a staff login (for `make run`)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from contest import services
+from contest.models import Contest, Entry, Participant, Theme
+from gallery import images
+from gallery.services import upload_policy
+
+SHARED_PHOTOS = settings.BASE_DIR.parent / "shared" / "data" / "photos"
+RULES = """Article 1 – Le réseau organise un concours photo gratuit, ouvert à toute personne.
+Article 2 – Chaque participant envoie au plus trois photos prises sur le réseau.
+Article 3 – Les photos retenues illustreront les couvertures des fiches horaires 2027.
+Article 4 – Le participant garantit être l'auteur de la photo et avoir l'accord des personnes
+reconnaissables.
+Article 5 – Les données personnelles servent uniquement au concours (RGPD)."""
+
+# (file, title, caption, theme index, rider index); licences: shared/data/photos/SOURCES.md
+DEMO_PHOTOS = [
+    (
+        "jpeg_nokia8.3-5g_gps.jpg",
+        "Le port au couchant",
+        "Un port et la mer au soleil couchant.",
+        0,
+        0,
+    ),
+    ("jpeg_orient8_portrait.jpg", "Vertical", "Une photo en hauteur prise de biais.", 1, 0),
+    ("heic_iphone11promax_gps.heic", "Depuis l'iPhone", "Une scène prise avec un iPhone.", 2, 1),
+    ("jpeg_orient3_landscape.jpg", "Paysage", "Un paysage large sous un ciel clair.", 1, 1),
+    (
+        "png_screenshot_transportr-departs-fr.png",
+        "Prochains départs",
+        "Capture d'écran des prochains départs.",
+        0,
+        2,
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Creates the demo contest, riders with processed photos, and a staff login."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, port: int, **options: Any) -> None:
+        contest, created = Contest.objects.get_or_create(
+            slug="couvertures-2027",
+            defaults={
+                "title": "Vos photos en couverture des fiches horaires 2027",
+                "pitch": "Montrez-nous votre réseau : les plus belles photos feront la "
+                "couverture des fiches horaires de l'année prochaine.",
+                "rules_text": RULES,
+                "rules_version": "2026-11",
+                "opens_at": timezone.now() - timedelta(days=1),
+                "closes_at": timezone.now() + timedelta(days=15),
+                "status": Contest.Status.OPEN,
+            },
+        )
+        if created:
+            for position, name in enumerate(["Lumières de la ville", "Saisons", "Du quotidien"]):
+                Theme.objects.create(contest=contest, name=name, position=position)
+        if not Entry.objects.filter(contest=contest).exists():
+            self._add_entries(contest)
+
+        password = secrets.token_urlsafe(12)
+        user_model = get_user_model()
+        staff, _ = user_model.objects.get_or_create(
+            username="staff", defaults={"email": "staff@coverline.localhost"}
+        )
+        staff.is_staff = staff.is_superuser = True
+        staff.set_password(password)
+        staff.save()
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nDemo ready.\n  Contest: {base}/concours/{contest.slug}/participer/\n"
+                f"  Admin:   {base}/admin/  user: staff  password: {password}\n"
+                "  Sign-in links to riders are printed in this terminal (console e-mail).\n"
+            )
+        )
+
+    def _add_entries(self, contest: Contest) -> None:
+        themes = list(contest.themes.all())
+        riders = []
+        for n, name in enumerate(["Camille D.", "Noé L.", "Inès B."]):
+            user, _ = get_user_model().objects.get_or_create(
+                username=f"rider{n}@coverline.localhost",
+                defaults={"email": f"rider{n}@coverline.localhost"},
+            )
+            rider, _ = Participant.objects.get_or_create(
+                user=user,
+                defaults={
+                    "credit_name": name,
+                    "age_bracket": Participant.AgeBracket.ADULT,
+                    "email_verified_at": timezone.now(),
+                },
+            )
+            services.enrollment_accept(
+                contest=contest,
+                participant=rider,
+                allows_gallery=True,
+                allows_social=True,
+                allows_print=True,
+                ip_address="127.0.0.1",
+            )
+            riders.append(rider)
+        for file_name, title, caption, theme_index, rider_index in DEMO_PHOTOS:
+            upload = self._photo(file_name, seed=len(file_name))
+            info = images.inspect_upload(upload, size=upload.size, policy=upload_policy())
+            services.entry_submit(
+                contest=contest,
+                participant=riders[rider_index],
+                drafts=[
+                    services.EntryDraft(
+                        upload=upload,
+                        info=info,
+                        title=title,
+                        caption=caption,
+                        theme=themes[theme_index % len(themes)],
+                    )
+                ],
+            )
+        self.stdout.write(f"Added {len(DEMO_PHOTOS)} demo photos; the worker processes them.")
+
+    def _photo(self, file_name: str, seed: int) -> File:
+        path = Path(SHARED_PHOTOS) / file_name
+        if path.exists():
+            return File(path.open("rb"), name=file_name)
+        # No shared data here: a generated picture stands in for the real photo.
+        from PIL import Image, ImageDraw
+
+        image = Image.new("RGB", (1600, 1200), (seed * 37 % 256, 90, 160))
+        draw = ImageDraw.Draw(image)
+        for i in range(12):
+            draw.ellipse((i * 120, i * 80, i * 120 + 300, i * 80 + 200), fill=(255, i * 20, 80))
+        import io
+
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=85)
+        return ContentFile(buffer.getvalue(), name=file_name.rsplit(".", 1)[0] + ".jpg")

@@ -1,0 +1,187 @@
+"""Contests, participants, their consent (enrollment) and their entries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Contest(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        JUDGING = "judging", _("Judging")
+        RESULTS = "results", _("Results published")
+        ARCHIVED = "archived", _("Archived")
+
+    title = models.CharField(_("title"), max_length=120)
+    slug = models.SlugField(_("slug"), unique=True)
+    pitch = models.TextField(_("pitch"), blank=True)
+    rules_text = models.TextField(_("rules"))
+    rules_version = models.CharField(
+        _("rules version"),
+        max_length=20,
+        default="1",
+        help_text=_("Change it when the rules change: participants accept one version."),
+    )
+    opens_at = models.DateTimeField(_("entries open"))
+    closes_at = models.DateTimeField(_("entries close"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    max_photos_per_participant = models.PositiveSmallIntegerField(
+        _("maximum photos per participant"), default=3
+    )
+    asks_gallery_use = models.BooleanField(_("ask to allow the public gallery"), default=True)
+    asks_social_use = models.BooleanField(_("ask to allow social media"), default=True)
+    asks_print_use = models.BooleanField(_("ask to allow the printed cover"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contest")
+        verbose_name_plural = _("contests")
+        ordering = ("-opens_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="contest_closes_after_it_opens",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_accepting_entries(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
+
+
+class Theme(models.Model):
+    """A "mood" riders choose for their photo."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(_("name"), max_length=60)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ("position", "name")
+        constraints = [
+            models.UniqueConstraint(fields=("contest", "name"), name="theme_unique_per_contest")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Participant(models.Model):
+    """A rider. They sign in by e-mail link and never have a password."""
+
+    class AgeBracket(models.TextChoices):
+        UNDER_15 = "under_15", _("Under 15")
+        FROM_15_TO_17 = "15_17", _("15 to 17")
+        ADULT = "adult", _("18 or over")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participant"
+    )
+    credit_name = models.CharField(_("credit name"), max_length=40, blank=True)
+    age_bracket = models.CharField(
+        _("age bracket"), max_length=10, choices=AgeBracket.choices, blank=True
+    )
+    parent_email = models.EmailField(_("parent's e-mail"), blank=True)
+    parent_confirmed_at = models.DateTimeField(_("parent confirmed at"), null=True, blank=True)
+    email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+
+    def __str__(self) -> str:
+        return self.credit_name or self.user.email
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def profile_complete(self) -> bool:
+        return bool(self.credit_name and self.age_bracket)
+
+    @property
+    def needs_parent_confirmation(self) -> bool:
+        return self.age_bracket == self.AgeBracket.UNDER_15 and self.parent_confirmed_at is None
+
+
+class Enrollment(models.Model):
+    """A participant's acceptance of a contest's rules and of the uses of their photos."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="enrollments")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    rules_version = models.CharField(_("rules version accepted"), max_length=20)
+    accepted_at = models.DateTimeField(_("accepted at"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    allows_gallery = models.BooleanField(_("allows the public gallery"), default=False)
+    allows_social = models.BooleanField(_("allows social media"), default=False)
+    allows_print = models.BooleanField(_("allows the printed cover"), default=False)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("contest", "participant"), name="enrollment_unique_per_contest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} → {self.contest}"
+
+
+class Entry(models.Model):
+    """One photo entered in a contest. The file and its renditions are gallery.Photo."""
+
+    class Moderation(models.TextChoices):
+        PENDING = "pending", _("Waiting for moderation")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="entries")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="entries")
+    theme = models.ForeignKey(
+        Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
+    )
+    title = models.CharField(_("title"), max_length=80)
+    caption = models.CharField(
+        _("caption"),
+        max_length=300,
+        help_text=_("Describe the photo: it is read aloud to blind visitors."),
+    )
+    # Of the file as sent: a participant cannot enter the same bytes twice in a contest.
+    sha256 = models.CharField(max_length=64)
+    moderation = models.CharField(
+        _("moderation"), max_length=10, choices=Moderation.choices, default=Moderation.PENDING
+    )
+    refusal_reason = models.CharField(_("refusal reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("contest", "participant", "sha256"), name="entry_photo_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

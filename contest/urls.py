@@ -1,0 +1,18 @@
+from django.urls import path
+
+from contest import views
+
+app_name = "contest"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("connexion/", views.signin, name="signin"),
+    path("connexion/lien/", views.signin_link, name="signin_link"),
+    path("deconnexion/", views.signout, name="signout"),
+    path("profil/", views.profile, name="profile"),
+    path("profil/parent/renvoyer/", views.parent_resend, name="parent_resend"),
+    path("parent/<str:token>/", views.parent_confirm, name="parent_confirm"),
+    path("concours/<slug:slug>/participer/", views.enter, name="enter"),
+    path("concours/<slug:slug>/reglement/", views.rules, name="rules"),
+    path("concours/<slug:slug>/envoyer/", views.upload, name="upload"),
+    path("concours/<slug:slug>/mes-photos/", views.my_entries, name="my_entries"),
+]

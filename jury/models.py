@@ -1,0 +1,1 @@
+# Cover slots, rounds and scores arrive with the jury issue.

@@ -1,0 +1,81 @@
+"""Debian's Chromium, driven by Playwright, against Django's live server at two screen sizes.
+
+No worker runs here: a test that needs a processed photo calls the service itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from pytest_django.live_server_helper import LiveServer
+
+from tests.conftest import service_missing
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).is_file():
+        service_missing(f"Chromium ({CHROMIUM})")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+        ],
+    }
+
+
+@pytest.fixture(params=[pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")])
+def screen(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Context options of one screen size; every browser test runs at both."""
+    return dict(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _site(settings: Any, live_server: LiveServer) -> None:
+    # The live server serves /static/ itself (from the finders); renditions come from the
+    # test URLconf, as in the dev run.
+    settings.ROOT_URLCONF = "tests.browser.urls"
+
+
+@pytest.fixture
+def context(new_context: Any, screen: dict[str, Any]) -> BrowserContext:
+    return new_context(**screen)
+
+
+def watch_errors(page: Page) -> list[str]:
+    """Collects script errors and console errors (CSP refusals, failed loads) of the page."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"script: {error}"))
+    return errors
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    page = context.new_page()
+    errors = watch_errors(page)
+    yield page
+    assert not errors, "the browser reported errors:\n" + "\n".join(errors)

@@ -1,0 +1,102 @@
+"""Fixtures: storage in a temp folder, personas, and the real services when configured.
+
+Tests that need Redis, S3 (moto) or Chromium skip when those are absent, unless
+COVERLINE_REQUIRE_SERVICES=1 (set by .ci/run): then a missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from contest.models import Contest, Participant
+from tests.factories import (
+    ContestFactory,
+    EnrollmentFactory,
+    ParticipantFactory,
+    ThemeFactory,
+    UserFactory,
+)
+
+REQUIRE_SERVICES = os.environ.get("COVERLINE_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(what: str) -> None:
+    """Skip, or fail in CI where every service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required here (COVERLINE_REQUIRE_SERVICES=1) but missing")
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(autouse=True)
+def _local_storage(settings: object, tmp_path: Path) -> None:
+    """Every test gets empty media and originals folders of its own."""
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": "/media/"},
+        },
+        "originals": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "originals"), "base_url": "/no-public-url/"},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def contest(db: None) -> Contest:
+    contest = ContestFactory(slug="couvertures-2027", title="Couvertures 2027")
+    ThemeFactory(contest=contest, name="Lumières de la ville", position=1)
+    ThemeFactory(contest=contest, name="Saisons", position=2)
+    return contest
+
+
+@pytest.fixture
+def entrant(contest: Contest) -> Participant:
+    participant = ParticipantFactory(
+        user=UserFactory(email="camille@example.org"), credit_name="Camille D."
+    )
+    EnrollmentFactory(contest=contest, participant=participant)
+    return participant
+
+
+@pytest.fixture
+def other_entrant(contest: Contest) -> Participant:
+    participant = ParticipantFactory(
+        user=UserFactory(email="noe@example.org"), credit_name="Noé L."
+    )
+    EnrollmentFactory(contest=contest, participant=participant)
+    return participant
+
+
+@pytest.fixture
+def staff(db: None) -> object:
+    return UserFactory(email="staff@reseau.example", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def entrant_client(entrant: Participant) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(entrant.user)
+    return client
+
+
+@pytest.fixture
+def anonymous_client() -> Client:
+    return Client(enforce_csrf_checks=True)
