@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-DEV_ENV := DEBUG=1
+DEV_ENV := DEBUG=1 PYTHONUNBUFFERED=1
 
 .PHONY: run test lint format messages install demo clean bench
 

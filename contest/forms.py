@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -127,8 +127,7 @@ class EntryForm(forms.Form):
     def __init__(self, *args: Any, contest: Contest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         themes = contest.themes.all()
-        theme_field = self.fields["theme"]
-        assert isinstance(theme_field, forms.ModelChoiceField)
+        theme_field = cast(forms.ModelChoiceField, self.fields["theme"])
         theme_field.queryset = themes
         if not contest.themes.exists():
             del self.fields["theme"]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from sesame.utils import get_query_string
 
 from contest.emails import send_templated_mail
@@ -223,9 +224,17 @@ def entry_submit(
             already = Entry.objects.filter(contest=contest, participant=participant)
             remaining = contest.max_photos_per_participant - already.count()
             if len(drafts) > remaining:
+                if remaining <= 0:
+                    raise EntryRefused(
+                        _("You have already sent all the photos this contest allows.")
+                    )
                 raise EntryRefused(
-                    _("You can send %(n)s more photo(s) to this contest.")
-                    % {"n": max(0, remaining)}
+                    ngettext(
+                        "You can send only %(n)s more photo to this contest.",
+                        "You can send only %(n)s more photos to this contest.",
+                        remaining,
+                    )
+                    % {"n": remaining}
                 )
             known = set(already.filter(sha256__in=hashes).values_list("sha256", flat=True))
             entries = []

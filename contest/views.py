@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -14,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -243,7 +244,11 @@ def upload(request: HtmxHttpRequest, contest: Contest, participant: Participant)
         else:
             messages.success(
                 request,
-                _("Thank you! %(n)s photo(s) received. We are preparing them.")
+                ngettext(
+                    "Thank you! Your photo is received. We are preparing it.",
+                    "Thank you! Your %(n)s photos are received. We are preparing them.",
+                    len(entries),
+                )
                 % {"n": len(entries)},
             )
             target = reverse("contest:my_entries", args=[contest.slug])
@@ -265,8 +270,14 @@ def my_entries(
         (entry, selectors.entry_state(entry), selectors.thumbs_of(entry))
         for entry in selectors.entries_of_participant(contest=contest, participant=participant)
     ]
+    signature = hashlib.sha256(
+        repr([(entry.pk, state.code, sorted(thumbs)) for entry, state, thumbs in entries]).encode()
+    ).hexdigest()[:16]
+    if request.htmx and request.GET.get("v") == signature:
+        return HttpResponse(status=204)  # nothing changed: htmx keeps the page as it is
     context = {
         "contest": contest,
+        "signature": signature,
         "entries": entries,
         "busy": any(state.busy for _entry, state, _thumbs in entries),
         "remaining": contest.max_photos_per_participant - len(entries),

@@ -72,4 +72,12 @@
   }
   document.addEventListener("htmx:sendError", failed);
   document.addEventListener("htmx:responseError", failed);
+
+  // The form comes back with its errors in place of the old one, and focus falls to <body>:
+  // take the rider to the first field in error, which reads out its message.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target.id !== "upload-form") return;
+    var invalid = event.target.querySelector("[aria-invalid=true]");
+    if (invalid) invalid.focus();
+  });
 })();

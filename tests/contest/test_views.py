@@ -371,3 +371,24 @@ def test_it_never_serves_originals(
         f"/media/originals/{photo.original}",
     ):
         assert Client().get(url).status_code == 404
+
+
+def test_it_answers_a_poll_with_no_content_until_a_state_changes(
+    entrant_client: Client, entrant: Participant, contest: Contest
+) -> None:
+    photo = PhotoFactory(
+        entry=EntryFactory(contest=contest, participant=entrant, title="Quai"),
+        status=Photo.Status.PROCESSING,
+    )
+    url = reverse("contest:my_entries", args=[contest.slug])
+    first = entrant_client.get(url, HTTP_HX_REQUEST="true")
+    poll = re.search(r'hx-get="([^"]+)"', first.content.decode()).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    assert entrant_client.get(poll, HTTP_HX_REQUEST="true").status_code == 204
+
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.READY)
+    changed = entrant_client.get(poll, HTTP_HX_REQUEST="true")
+    assert changed.status_code == 200
+    body = html.unescape(changed.content.decode())
+    assert 'id="entries-status"' in body
+    assert "Quai : En attente de modération." in body
+    assert "hx-trigger" not in body  # nothing left to wait for: polling stops
