@@ -33,13 +33,19 @@ def redis_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CELERY_BROKER_URL", url)
     app.conf.broker_url = url
     app.conf.broker_transport_options = {"visibility_timeout": 60}
-    app._pool = None  # the producer pool was made for the previous broker
+    _forget_connections()  # earlier tests may have published to the in-memory broker
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield
     finally:
         app.conf.broker_url, app.conf.broker_transport_options = saved
-        app._pool = None
+        _forget_connections()
+
+
+def _forget_connections() -> None:
+    """Drop the app's cached connection and producer pools, made for the previous broker."""
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def _wait_for(photo: Photo, *statuses: str, timeout: float = 60) -> Photo:
