@@ -189,6 +189,13 @@ PHOTO_STUCK_AFTER = timedelta(minutes=env.int("PHOTO_STUCK_AFTER_MINUTES", defau
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
+# Moderation.
+MODERATION_UNDO_SECONDS = env.int("MODERATION_UNDO_SECONDS", default=8)
+MODERATION_DUPLICATE_DISTANCE = env.int("MODERATION_DUPLICATE_DISTANCE", default=10)
+MODERATION_DIGEST_AFTER_HOURS = env.int("MODERATION_DIGEST_AFTER_HOURS", default=24)
+REPORTS_TO_HIDE = env.int("REPORTS_TO_HIDE", default=3)
+REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=5)
+
 # Celery. Default: kombu's filesystem broker, so the dev run needs no service.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 BROKER_DIR = VAR_DIR / "broker"
@@ -215,6 +222,14 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-photos": {
         "task": "gallery.tasks.requeue_stuck_photos",
         "schedule": timedelta(minutes=5),
+    },
+    "requeue-decision-emails": {
+        "task": "contest.tasks.requeue_decision_emails",
+        "schedule": timedelta(minutes=5),
+    },
+    "moderation-digest": {
+        "task": "contest.tasks.send_moderation_digest",
+        "schedule": timedelta(minutes=30),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

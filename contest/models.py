@@ -97,6 +97,8 @@ class Participant(models.Model):
     parent_email = models.EmailField(_("parent's e-mail"), blank=True)
     parent_confirmed_at = models.DateTimeField(_("parent confirmed at"), null=True, blank=True)
     email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    # The language of the last sign-in: the participant's e-mails are written in it.
+    language = models.CharField(_("language"), max_length=8, default="fr")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -154,6 +156,15 @@ class Entry(models.Model):
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
 
+    class Reason(models.TextChoices):
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        LOW_QUALITY = "low_quality", _("Quality too low")
+        PERSON = "person", _("Identifiable person without consent")
+        COPYRIGHT = "copyright", _("Copyright doubt")
+        OFFENSIVE = "offensive", _("Offensive")
+        DUPLICATE = "duplicate", _("Duplicate")
+        OTHER = "other", _("Other")
+
     contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="entries")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="entries")
     theme = models.ForeignKey(
@@ -170,18 +181,141 @@ class Entry(models.Model):
     moderation = models.CharField(
         _("moderation"), max_length=10, choices=Moderation.choices, default=Moderation.PENDING
     )
-    refusal_reason = models.CharField(_("refusal reason"), max_length=300, blank=True)
+    refusal_code = models.CharField(
+        _("refusal reason"), max_length=20, choices=Reason.choices, blank=True
+    )
+    refusal_reason = models.CharField(_("refusal note"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Bumped by every decision: a decision names the version its moderator saw, so of two
+    # moderators deciding at once only the first one's conditional UPDATE matches.
+    version = models.PositiveIntegerField(default=0)
+    # What the moderator approved: the hash of the renditions they saw. The public gallery
+    # shows the photo only while its renditions still have this hash.
+    approved_renditions = models.CharField(max_length=64, blank=True)
+    report_count = models.PositiveIntegerField(_("public reports"), default=0)
+    flagged = models.BooleanField(_("reported since the last decision"), default=False)
+    hidden = models.BooleanField(_("hidden after reports"), default=False)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
         ordering = ("-created_at", "-id")
+        permissions = [("moderate_entry", _("Can moderate entries"))]
         constraints = [
             models.UniqueConstraint(
                 fields=("contest", "participant", "sha256"), name="entry_photo_unique"
             )
         ]
+        indexes = [
+            models.Index(fields=("moderation", "created_at", "id"), name="entry_queue"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class ModerationEvent(models.Model):
+    """The audit log: every decision on an entry, by whom, when, why, from which state."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", _("Approved")
+        REFUSE = "refuse", _("Refused")
+        UNDO = "undo", _("Decision undone")
+        ROTATE = "rotate", _("Rotated")
+        REPORTED = "reported", _("Reported by the public")
+        HIDE = "hide", _("Hidden after reports")
+
+    class Email(models.TextChoices):
+        NONE = "", _("No e-mail")
+        PENDING = "pending", _("To send")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    from_state = models.CharField(_("from"), max_length=10)
+    to_state = models.CharField(_("to"), max_length=10)
+    reason = models.CharField(_("reason"), max_length=20, choices=Entry.Reason.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    email = models.CharField(max_length=10, choices=Email.choices, blank=True, default="")
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("moderation event")
+        verbose_name_plural = _("moderation events")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.action}"
+
+
+class EntryReport(models.Model):
+    """A visitor's "report this photo"."""
+
+    class Reason(models.TextChoices):
+        INAPPROPRIATE = "inappropriate", _("Shocking or inappropriate")
+        ME = "me", _("I am in this photo and did not agree")
+        COPYRIGHT = "copyright", _("This photo is mine, or someone else's work")
+        OTHER = "other", _("Something else")
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    message = models.TextField(_("message"), blank=True, max_length=1000)
+    email = models.EmailField(_("e-mail"), blank=True)
+    # A keyed hash, not the address: enough to spot a burst, nothing more kept.
+    ip_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.reason}"
+
+
+class DuplicateMatch(models.Model):
+    """Two entries whose photos look alike (perceptual-hash distance under a threshold)."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="duplicate_matches")
+    other = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="+")
+    distance = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("entry", "other"), name="duplicate_match_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} ~ {self.other_id} ({self.distance})"
+
+
+class ModerationDigest(models.Model):
+    """One row per digest sent to moderators: the unique period makes it sent once."""
+
+    period = models.CharField(max_length=20, unique=True)
+    waiting = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.period

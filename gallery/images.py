@@ -266,8 +266,12 @@ def process_image(
     specs: Sequence[RenditionSpec] = RENDITION_SPECS,
     wanted: Collection[tuple[str, str]] | None = None,
     policy: UploadPolicy = UploadPolicy(),
+    rotation: int = 0,
 ) -> ProcessResult:
     """Decodes the photo once and makes the wanted renditions plus its metadata.
+
+    `rotation` (0, 90, 180, 270 degrees clockwise) turns the photo further than its own
+    orientation says, as a moderator asked; width and height are then the turned ones.
 
     `wanted` holds (spec name, format) pairs to encode; None means all of them. The metadata
     (including phash) does not depend on `wanted`, so a re-run gives the same values.
@@ -296,7 +300,7 @@ def process_image(
                 im.load()
             exif = _exif_of(im)
             tag = _orientation_tag(exif)
-            orientation = _applied_orientation(source_format, tag)
+            orientation = _with_rotation(_applied_orientation(source_format, tag), rotation)
             shown = _shown_size(stored, orientation)
             icc = im.info.get("icc_profile")
             had_gps = _had_gps(exif, im.info)
@@ -436,6 +440,39 @@ def _orientation_tag(exif: Image.Exif) -> int:
     except _EXIF_FAULTS:
         return 1
     return value if 1 <= value <= 8 else 1
+
+
+def _with_rotation(orientation: int, rotation: int) -> int:
+    """The EXIF orientation equal to `orientation` followed by a clockwise turn."""
+    if rotation % 360 not in (0, 90, 180, 270):
+        raise ValueError(f"rotation must be a multiple of 90, not {rotation}")
+    return _ROTATED[(orientation if orientation in _TRANSPOSE else 1, rotation % 360)]
+
+
+def _rotation_table() -> dict[tuple[int, int], int]:
+    # Found by experiment on a 3x2 image whose pixels are all different: composing the
+    # dihedral transforms by hand is where off-by-one-turn bugs hide.
+    probe = Image.new("L", (3, 2))
+    probe.putdata(list(range(6)))
+
+    def apply(orientation: int) -> bytes:
+        im = probe.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else probe
+        return im.tobytes() + bytes(im.size)
+
+    turns = {
+        0: None,
+        90: Image.Transpose.ROTATE_270,
+        180: Image.Transpose.ROTATE_180,
+        270: Image.Transpose.ROTATE_90,
+    }
+    outcomes = {apply(o): o for o in range(1, 9)}
+    table = {}
+    for orientation in range(1, 9):
+        shown = probe.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else probe
+        for degrees, turn in turns.items():
+            turned = shown.transpose(turn) if turn is not None else shown
+            table[(orientation, degrees)] = outcomes[turned.tobytes() + bytes(turned.size)]
+    return table
 
 
 def _applied_orientation(fmt: str, tag: int) -> int:
@@ -744,3 +781,32 @@ def _megapixels(pixels: int) -> float:
 def _pixels_in_message(exc: Exception) -> int:
     match = re.search(r"\((\d+) pixels\)", str(exc))
     return int(match.group(1)) if match else 0
+
+
+_ROTATED = _rotation_table()
+
+
+BROWSER_FORMATS = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+}
+
+
+def full_size_jpeg(fp: Readable, *, policy: UploadPolicy = UploadPolicy()) -> bytes:
+    """The whole photo as a JPEG without metadata, for formats browsers cannot show (HEIC).
+
+    A full-size decode: only for a moderator's occasional look, never in a batch.
+    """
+    source, _sha = _read_capped(fp, policy.max_bytes)
+    with _decode_errors():
+        im = _open(source, policy.formats)
+        if im.width * im.height > policy.max_pixels:
+            raise ImageDecodeError("too_many_pixels", f"{im.width}x{im.height}")
+        orientation = _applied_orientation(im.format or "", _orientation_tag(_exif_of(im)))
+        im.load()
+        finished = _finish(_flatten(im), orientation, None)
+    out = io.BytesIO()
+    finished.save(out, "JPEG", quality=90, exif=b"")
+    return out.getvalue()

@@ -34,6 +34,8 @@ class Photo(models.Model):
     )
     failure = models.CharField(_("failure"), max_length=20, choices=Failure.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+    # Clockwise quarter turns a moderator added on top of the EXIF orientation.
+    rotation = models.PositiveSmallIntegerField(_("extra rotation"), default=0)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)

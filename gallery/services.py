@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, default_storage, storages
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from gallery import images
@@ -123,7 +124,9 @@ def photo_process(*, photo_id: int) -> None:
             raise StorageUnavailable(str(exc)) from exc
         local.seek(0)
         try:
-            result = images.process_image(local, wanted=missing, policy=upload_policy())
+            result = images.process_image(
+                local, wanted=missing, policy=upload_policy(), rotation=photo.rotation
+            )
         except images.ImageDecodeError as exc:
             _fail(photo_id, exc.code if exc.code in Photo.Failure.values else "corrupt")
             return
@@ -144,6 +147,48 @@ def photo_process(*, photo_id: int) -> None:
         processed_at=timezone.now(),
         updated_at=timezone.now(),
     )
+    from contest.tasks import match_duplicates
+
+    # After the phash is saved: the matching reads it from the database.
+    match_duplicates.delay_on_commit(photo.entry_id)
+
+
+def photo_full_resolution(*, photo: Photo) -> tuple[bytes, str]:
+    """The original for a moderator's eyes: as stored when browsers show it, else a JPEG."""
+    with originals_storage().open(photo.original, "rb") as original:
+        mime = images.BROWSER_FORMATS.get(photo.original_format)
+        if mime is not None:
+            return original.read(), mime
+        try:
+            return images.full_size_jpeg(original, policy=upload_policy()), "image/jpeg"
+        except images.ImageDecodeError:
+            raise Http404 from None
+
+
+def photo_reprocess(*, photo: Photo, rotation: int) -> None:
+    """Drops the renditions and makes them again (turned by `rotation`), from scratch."""
+    from gallery.tasks import process_photo
+
+    old = list(photo.renditions.values_list("file", flat=True))
+    photo.renditions.all().delete()
+    Photo.objects.filter(pk=photo.pk).update(
+        rotation=rotation,
+        status=Photo.Status.RECEIVED,
+        failure="",
+        attempts=0,
+        updated_at=timezone.now(),
+    )
+    photo.refresh_from_db()
+
+    def delete_files() -> None:
+        for name in old:
+            try:
+                default_storage.delete(name)
+            except (OSError, BotoCoreError, ClientError):
+                logger.warning("could not delete rendition %s", name)
+
+    transaction.on_commit(delete_files)
+    process_photo.delay_on_commit(photo.pk)
 
 
 def _rendition_save(photo: Photo, rendered: images.RenderedFile) -> None:

@@ -7,7 +7,7 @@ COVERLINE_REQUIRE_SERVICES=1 (set by .ci/run): then a missing service is a failu
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -100,3 +100,48 @@ def entrant_client(entrant: Participant) -> Client:
 @pytest.fixture
 def anonymous_client() -> Client:
     return Client(enforce_csrf_checks=True)
+
+
+def _staff_in(group: str, email: str) -> object:
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(email=email, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))  # groups come from a migration
+    return user
+
+
+@pytest.fixture
+def moderator(db: None) -> object:
+    return _staff_in("Moderators", "modo@reseau.example")
+
+
+@pytest.fixture
+def other_moderator(db: None) -> object:
+    return _staff_in("Moderators", "modo2@reseau.example")
+
+
+@pytest.fixture
+def juror(db: None) -> object:
+    return _staff_in("Jury", "jury@reseau.example")
+
+
+@pytest.fixture
+def marketing(db: None) -> object:
+    return _staff_in("Marketing", "marketing@reseau.example")
+
+
+PERSONAS = ("anonymous", "entrant", "other_entrant", "juror", "marketing", "moderator")
+
+
+@pytest.fixture
+def persona_client(request: pytest.FixtureRequest) -> Callable[[str], Client]:
+    """A logged-in client for a persona's name ("anonymous" is not logged in)."""
+
+    def make(name: str) -> Client:
+        client = Client(enforce_csrf_checks=True)
+        if name != "anonymous":
+            person = request.getfixturevalue(name)
+            client.force_login(getattr(person, "user", person))
+        return client
+
+    return make

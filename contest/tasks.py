@@ -1,0 +1,42 @@
+"""Thin Celery tasks of the contest app: take an id, call the service."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+
+@shared_task(
+    acks_late=True,  # decision_email_send claims the event first: a re-run sends nothing
+    reject_on_worker_lost=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=8,
+    time_limit=60,
+)
+def send_decision_email(event_id: int) -> bool:
+    from contest.services.moderation import decision_email_send
+
+    return decision_email_send(event_id=event_id)
+
+
+@shared_task(ignore_result=True)
+def requeue_decision_emails() -> int:
+    from contest.services.moderation import decision_emails_requeue
+
+    return decision_emails_requeue()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120)
+def match_duplicates(entry_id: int) -> int:
+    from contest.services.moderation import entry_match_duplicates
+
+    return entry_match_duplicates(entry_id=entry_id)
+
+
+@shared_task(ignore_result=True)
+def send_moderation_digest() -> int:
+    from contest.services.reports import moderation_digest_send
+
+    return moderation_digest_send()

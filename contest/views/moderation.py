@@ -1,0 +1,336 @@
+"""Moderation pages: the queue, the keyboard triage screen, bulk decisions, the audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from contest import selectors
+from contest.forms_moderation import BulkForm, DecisionForm, QueueFilterForm
+from contest.models import Entry, ModerationEvent
+from contest.selectors import QueueFilters
+from contest.services import moderation as services
+from gallery.models import Photo
+from gallery.selectors import renditions_hash
+
+MODERATE = "contest.moderate_entry"
+
+
+class ModeratorRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def moderator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Staff with the moderation permission; others are sent to log in, or refused."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not request.user.has_perm(MODERATE):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _filters(request: HttpRequest) -> QueueFilters:
+    return QueueFilterForm(request.GET or request.POST or None).filters()
+
+
+@moderator_required
+@require_GET
+def queue(request: ModeratorRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None)
+    filters = form.filters()
+    page = Paginator(selectors.moderation_queue(filters), 60).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        renditions = list(entry.photo.renditions.all())
+        # The checkbox carries what the moderator saw: a bulk approval is bound to it too.
+        entry.rendition_hash = renditions_hash(renditions)  # type: ignore[attr-defined]
+        entry.thumb = next(  # type: ignore[attr-defined]
+            (r for r in renditions if r.spec == "thumb" and r.format == "jpeg"), None
+        )
+    return render(
+        request,
+        "contest/moderation/queue.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "counts": selectors.moderation_counts(filters),
+            "reasons": Entry.Reason.choices,
+        },
+    )
+
+
+def _triage(
+    request: ModeratorRequest,
+    entry_id: int | None,
+    filters: QueueFilters,
+    *,
+    toast: str = "",
+    undo_event: ModerationEvent | None = None,
+    conflict: str = "",
+    form: DecisionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    view = selectors.triage_view(entry_id=entry_id, filters=filters) if entry_id else None
+    context = {
+        "view": view,
+        "filters": filters,
+        "query": filters.querystring(),
+        "toast": toast,
+        "undo_event": undo_event,
+        "conflict": conflict,
+        "form": form,
+        "reasons": Entry.Reason.choices,
+        "remaining": selectors.moderation_counts(filters).get(filters.state, 0),
+        "undo_seconds": settings.MODERATION_UNDO_SECONDS,
+    }
+    template = (
+        "contest/moderation/fragment_triage.html"
+        if request.htmx
+        else "contest/moderation/triage.html"
+    )
+    return render(request, template, context, status=status)
+
+
+@moderator_required
+@require_GET
+def triage_start(request: ModeratorRequest) -> HttpResponse:
+    filters = _filters(request)
+    first = selectors.moderation_queue(filters).first()
+    return _triage(request, first.pk if first else None, filters)
+
+
+@moderator_required
+@require_GET
+def triage_entry(request: ModeratorRequest, entry_id: int) -> HttpResponse:
+    if not Entry.objects.filter(pk=entry_id).exists():
+        raise Http404
+    return _triage(request, entry_id, _filters(request))
+
+
+def _next_id(entry_id: int, filters: QueueFilters) -> int | None:
+    entry = Entry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        first = selectors.moderation_queue(filters).first()
+        return first.pk if first else None
+    after = selectors.entry_after(entry, filters)
+    return after.pk if after else None
+
+
+@moderator_required
+@require_GET
+def triage_next(request: ModeratorRequest, entry_id: int) -> HttpResponse:
+    filters = _filters(request)
+    return _triage(request, _next_id(entry_id, filters), filters)
+
+
+def _after_action(request: ModeratorRequest, entry_id: int, filters: QueueFilters) -> str:
+    target = _next_id(entry_id, filters)
+    if target is None:
+        return reverse("contest:triage_start") + "?" + filters.querystring()
+    return reverse("contest:triage_entry", args=[target]) + "?" + filters.querystring()
+
+
+@moderator_required
+@require_POST
+def triage_decide(request: ModeratorRequest, entry_id: int) -> HttpResponse:
+    filters = _filters(request)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _triage(request, entry_id, filters, form=form, status=200 if request.htmx else 400)
+    data = form.cleaned_data
+    approve = data["action"] == "approve"
+    try:
+        decision = services.entry_decide(
+            entry_id=entry_id,
+            version=data["version"],
+            moderator=request.user,  # type: ignore[arg-type]
+            approve=approve,
+            seen_renditions=data.get("renditions") or "",
+            reason=data.get("reason") or "",
+            note=data.get("note") or "",
+        )
+    except services.DecisionConflict as conflict:
+        return _triage(request, entry_id, filters, conflict=conflict.message)
+    title = decision.entry.title
+    toast = (
+        _("“%(title)s” approved.") % {"title": title}
+        if approve
+        else _("“%(title)s” refused: %(reason)s.")
+        % {"title": title, "reason": decision.entry.get_refusal_code_display()}
+    )
+    if not request.htmx:
+        messages.success(request, toast)
+        return HttpResponseRedirect(_after_action(request, entry_id, filters))
+    return _triage(
+        request, _next_id(entry_id, filters), filters, toast=toast, undo_event=decision.event
+    )
+
+
+@moderator_required
+@require_POST
+def triage_undo(request: ModeratorRequest, event_id: int) -> HttpResponse:
+    filters = _filters(request)
+    try:
+        entry = services.entry_undo(event_id=event_id, moderator=request.user)  # type: ignore[arg-type]
+    except services.DecisionConflict as conflict:
+        target = conflict.entry.pk if conflict.entry.pk else None
+        return _triage(request, target, filters, conflict=conflict.message)
+    toast = _("Decision on “%(title)s” undone.") % {"title": entry.title}
+    if not request.htmx:
+        messages.success(request, toast)
+        return HttpResponseRedirect(
+            reverse("contest:triage_entry", args=[entry.pk]) + "?" + filters.querystring()
+        )
+    return _triage(request, entry.pk, filters, toast=toast)
+
+
+@moderator_required
+@require_POST
+def triage_rotate(request: ModeratorRequest, entry_id: int) -> HttpResponse:
+    filters = _filters(request)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        entry = services.entry_rotate(
+            entry_id=entry_id,
+            version=version,
+            moderator=request.user,  # type: ignore[arg-type]
+        )
+    except services.DecisionConflict as conflict:
+        return _triage(request, entry_id, filters, conflict=conflict.message)
+    toast = _("“%(title)s” is being turned; it comes back to the queue when ready.") % {
+        "title": entry.title
+    }
+    if not request.htmx:
+        messages.success(request, toast)
+        return HttpResponseRedirect(_after_action(request, entry_id, filters))
+    return _triage(request, _next_id(entry_id, filters), filters, toast=toast)
+
+
+@moderator_required
+@require_POST
+def bulk(request: ModeratorRequest) -> HttpResponse:
+    form = BulkForm(request.POST)
+    back = reverse("contest:moderation_queue") + "?" + _filters(request).querystring()
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    outcome = services.entries_decide_bulk(
+        choices=form.picks,
+        moderator=request.user,  # type: ignore[arg-type]
+        approve=form.cleaned_data["action"] == "approve",
+        reason=form.cleaned_data.get("reason") or "",
+        note=form.cleaned_data.get("note") or "",
+    )
+    if outcome.decided:
+        count = len(outcome.decided)
+        messages.success(
+            request,
+            ngettext("%(n)s photo decided.", "%(n)s photos decided.", count) % {"n": count},
+        )
+    for conflict in outcome.conflicts:
+        messages.warning(request, f"{conflict.entry.title}: {conflict.message}")
+    return HttpResponseRedirect(back)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@moderator_required
+@require_GET
+def audit_csv(request: ModeratorRequest) -> StreamingHttpResponse:
+    filters = _filters(request)
+    events = selectors.moderation_events(contest_id=filters.contest_id)
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield "\ufeff"  # so that spreadsheet software reads the file as UTF-8
+        yield writer.writerow(
+            [
+                "time",
+                "entry",
+                "title",
+                "contest",
+                "moderator",
+                "action",
+                "from",
+                "to",
+                "reason",
+                "note",
+                "email",
+            ]
+        )
+        for event in events.iterator(chunk_size=1000):
+            yield writer.writerow(
+                [
+                    timezone.localtime(event.created_at).isoformat(timespec="seconds"),
+                    event.entry_id,
+                    event.entry.title,
+                    event.entry.contest.slug,
+                    event.actor.get_username() if event.actor else "",
+                    event.action,
+                    event.from_state,
+                    event.to_state,
+                    event.reason,
+                    event.note,
+                    event.email,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="moderation-{stamp}.csv"'
+    return response
+
+
+@moderator_required
+@require_GET
+def original(request: ModeratorRequest, public_id: UUID) -> HttpResponse:
+    """The photo at full resolution, for staff only; converted to JPEG where browsers can't
+    show the original's format."""
+    from gallery.services import photo_full_resolution
+
+    photo = Photo.objects.filter(public_id=public_id).first()
+    if photo is None:
+        raise Http404
+    data, content_type = photo_full_resolution(photo=photo)
+    response = FileResponse(io.BytesIO(data), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response

@@ -1,0 +1,128 @@
+// Keyboard triage. Every action is a real button or link (usable by touch and without
+// JavaScript); this file maps keys to them, keeps the way back, and fetches the next
+// photos ahead so the moderator never waits for an image.
+(function () {
+  "use strict";
+
+  var back = [];        // entry ids seen before the current one
+  var goingBack = false;
+  var refusing = false;
+
+  function triage() { return document.getElementById("triage"); }
+
+  function press(key) {
+    var scope = key === "u" ? document.getElementById("toast") : triage();
+    var el = scope && scope.querySelector('[data-key="' + key + '"]');
+    if (!el) return false;
+    el.click();
+    return true;
+  }
+
+  function reasons() { return triage().querySelector(".reasons"); }
+
+  function startRefusing() {
+    var box = reasons();
+    if (!box) return;
+    refusing = true;
+    box.classList.add("open");
+    var first = box.querySelector("input[type=radio]");
+    if (first) first.focus();
+  }
+
+  function stopRefusing() {
+    refusing = false;
+    var box = reasons();
+    if (box) box.classList.remove("open");
+  }
+
+  function pickReason(number) {
+    var radios = reasons().querySelectorAll("input[type=radio]");
+    var radio = radios[number - 1];
+    if (!radio) return;
+    radio.checked = true;
+    if (radio.value === "other") {
+      document.getElementById("refuse-note").focus();  // "Other" needs a few words
+    } else {
+      press("r-confirm");
+    }
+  }
+
+  function goBack() {
+    var id = back.pop();
+    if (!id) return;
+    goingBack = true;
+    htmx.ajax("GET", triage().dataset.entryUrl.replace("/0/", "/" + id + "/"),
+      { target: "#triage", swap: "outerHTML" });
+  }
+
+  function toggleHelp() {
+    var keys = document.getElementById("keys");
+    var button = document.querySelector('[data-key="?"]');
+    keys.hidden = !keys.hidden;
+    button.setAttribute("aria-expanded", String(!keys.hidden));
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest('[data-key="?"]')) toggleHelp();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || !triage()) return;
+    var target = event.target;
+    var typing = target.matches && target.matches("input[type=text], textarea, select");
+    if (typing) {
+      if (event.key === "Escape") { target.blur(); stopRefusing(); }
+      return;
+    }
+    var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    var handled = true;
+    if (refusing && /^[1-9]$/.test(key)) pickReason(Number(key));
+    else if (key === "Escape") stopRefusing();
+    else if (key === "a") press("a");
+    else if (key === "r") startRefusing();
+    else if (key === "s" || key === "ArrowRight") press("s");
+    else if (key === "ArrowLeft") goBack();
+    else if (key === "u") press("u");
+    else if (key === "o") press("o");
+    else if (key === "f") press("f");
+    else if (key === "?") toggleHelp();
+    else handled = false;
+    if (handled) event.preventDefault();
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target.id !== "triage") return;
+    var current = triage().dataset.entry;
+    if (current && !goingBack && back[back.length - 1] !== current) back.push(current);
+    goingBack = false;
+    refusing = false;
+  });
+
+  function preload() {
+    var el = triage();
+    if (!el || !el.dataset.preload) return;
+    el.dataset.preload.split(" ").forEach(function (url) {
+      if (url) { var img = new Image(); img.src = url; }
+    });
+  }
+
+  function expireUndo() {
+    var button = document.querySelector('#toast [data-key="u"]');
+    if (!button) return;
+    var seconds = Number(button.dataset.expires || 8);
+    window.setTimeout(function () {
+      var form = button.closest("form");
+      if (form && document.body.contains(form)) form.remove();
+    }, seconds * 1000);
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target.id !== "triage" && event.detail.elt.id !== "triage") return;
+    var title = document.getElementById("triage-title");
+    if (title) title.focus({ preventScroll: false });  // announce the new photo
+    preload();
+    expireUndo();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { preload(); expireUndo(); });
+})();
