@@ -258,6 +258,9 @@ class ModerationEvent(models.Model):
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     email = models.CharField(max_length=10, choices=Email.choices, blank=True, default="")
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    # The entry's report flags before this decision, so that an undo can put them back.
+    was_flagged = models.BooleanField(default=False)
+    was_hidden = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("moderation event")
@@ -283,6 +286,9 @@ class EntryReport(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     # A keyed hash, not the address: enough to spot a burst, nothing more kept.
     ip_hash = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    # When the reporter was told the moderators' decision (only if they left an e-mail).
+    answered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -110,7 +111,7 @@ class QueueFilters:
     def querystring(self) -> str:
         from django.utils.http import urlencode
 
-        params: dict[str, object] = {"state": self.state}
+        params: dict[str, str | int] = {"state": self.state}
         if self.contest_id:
             params["contest"] = self.contest_id
         if self.theme_id:
@@ -184,8 +185,8 @@ class TriageView:
     entry: Entry
     renditions: dict[str, dict[str, Rendition]]
     enrollment: Enrollment | None
-    others: list[Entry]
-    duplicates: list[DuplicateMatch]
+    others: Sequence[Entry]
+    duplicates: Sequence[DuplicateMatch]
     events: list[ModerationEvent]
     preload: list[str]
     renditions_hash: str

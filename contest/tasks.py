@@ -14,6 +14,7 @@ from celery import shared_task
     retry_backoff=30,
     max_retries=8,
     time_limit=60,
+    soft_time_limit=50,  # the global soft limit (150 s) is above this task's hard limit
 )
 def send_decision_email(event_id: int) -> bool:
     from contest.services.moderation import decision_email_send
@@ -28,7 +29,7 @@ def requeue_decision_emails() -> int:
     return decision_emails_requeue()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120)
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
 def match_duplicates(entry_id: int) -> int:
     from contest.services.moderation import entry_match_duplicates
 
@@ -40,3 +41,10 @@ def send_moderation_digest() -> int:
     from contest.services.reports import moderation_digest_send
 
     return moderation_digest_send()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120)
+def answer_reports(event_id: int) -> int:
+    from contest.services.moderation import entry_reports_answer
+
+    return entry_reports_answer(event_id=event_id)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from contest.views import entry as views
 from contest.views import moderation
+from contest.views import reports as report_views
 
 app_name = "contest"
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("concours/<slug:slug>/reglement/", views.rules, name="rules"),
     path("concours/<slug:slug>/envoyer/", views.upload, name="upload"),
     path("concours/<slug:slug>/mes-photos/", views.my_entries, name="my_entries"),
+    path("photos/<uuid:public_id>/signaler/", report_views.report, name="report"),
     path("moderation/", moderation.queue, name="moderation_queue"),
     path("moderation/trier/", moderation.triage_start, name="triage_start"),
     path("moderation/trier/<int:entry_id>/", moderation.triage_entry, name="triage_entry"),

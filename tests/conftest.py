@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.test import Client
 
+from config.celery import app
 from contest.models import Contest, Participant
 from tests.factories import (
     ContestFactory,
@@ -145,3 +147,34 @@ def persona_client(request: pytest.FixtureRequest) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def redis_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    url = os.environ.get("REDIS_TEST_URL", "")
+    if not url:
+        service_missing("Redis (REDIS_TEST_URL)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError:
+        service_missing(f"Redis at {url}")
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = {"visibility_timeout": 60}
+    _forget_connections()  # earlier tests may have published to the in-memory broker
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            yield
+    finally:
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+        _forget_connections()
+
+
+def _forget_connections() -> None:
+    """Drop the app's cached connection and producer pools, made for the previous broker."""
+    app._pool = None
+    app.amqp._producer_pool = None

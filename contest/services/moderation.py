@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -62,7 +62,7 @@ def entry_decide(
     *,
     entry_id: int,
     version: int,
-    moderator: AbstractBaseUser,
+    moderator: User,
     approve: bool,
     seen_renditions: str = "",
     reason: str = "",
@@ -113,7 +113,17 @@ def entry_decide(
             reason="" if approve else reason,
             note=note.strip(),
             email=ModerationEvent.Email.PENDING if mail else ModerationEvent.Email.NONE,
+            was_flagged=entry.flagged,
+            was_hidden=entry.hidden,
         )
+        if entry.flagged:
+            from contest.tasks import answer_reports
+
+            transaction.on_commit(
+                lambda: answer_reports.apply_async(
+                    (event.pk,), countdown=settings.MODERATION_UNDO_SECONDS + 2
+                )
+            )
         if mail:
             from contest.tasks import send_decision_email
 
@@ -127,7 +137,7 @@ def entry_decide(
     return Decision(entry=entry, event=event)
 
 
-def entry_undo(*, event_id: int, moderator: AbstractBaseUser) -> Entry:
+def entry_undo(*, event_id: int, moderator: User) -> Entry:
     """Takes back the moderator's own decision within the undo window."""
     from django.utils.translation import gettext as _
 
@@ -159,6 +169,8 @@ def entry_undo(*, event_id: int, moderator: AbstractBaseUser) -> Entry:
             refusal_code="",
             refusal_reason="",
             approved_renditions="",
+            flagged=event.was_flagged,
+            hidden=event.was_hidden,
         )
         if not claimed:
             raise _conflict(entry.pk)
@@ -185,7 +197,7 @@ class BulkOutcome:
 def entries_decide_bulk(
     *,
     choices: Iterable[tuple[int, int, str]],
-    moderator: AbstractBaseUser,
+    moderator: User,
     approve: bool,
     reason: str = "",
     note: str = "",
@@ -211,7 +223,7 @@ def entries_decide_bulk(
     return BulkOutcome(decided=decided, conflicts=conflicts)
 
 
-def entry_rotate(*, entry_id: int, version: int, moderator: AbstractBaseUser) -> Entry:
+def entry_rotate(*, entry_id: int, version: int, moderator: User) -> Entry:
     """Turns the photo a quarter clockwise; it is out of the queue until remade."""
     from gallery.services import photo_reprocess
 
@@ -326,3 +338,44 @@ def entry_match_duplicates(*, entry_id: int) -> int:
             matches.append(DuplicateMatch(entry_id=other_id, other_id=entry_id, distance=distance))
     DuplicateMatch.objects.bulk_create(matches, ignore_conflicts=True)
     return len(matches) // 2
+
+
+def entry_reports_answer(*, event_id: int) -> int:
+    """Tells the visitors who reported the entry (and left an address) what was decided.
+
+    Each report is claimed by a conditional UPDATE before its e-mail, so a re-run or a
+    second worker sends nothing twice. Nothing is sent if the decision was undone.
+    """
+    event = ModerationEvent.objects.select_related("entry").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    entry = event.entry
+    latest = entry.events.filter(
+        action__in=(
+            ModerationEvent.Action.APPROVE,
+            ModerationEvent.Action.REFUSE,
+            ModerationEvent.Action.UNDO,
+        )
+    ).first()
+    if latest is None or latest.pk != event.pk or entry.moderation != event.to_state:
+        return 0
+    kept = event.to_state == Entry.Moderation.APPROVED
+    sent = 0
+    reports = entry.reports.filter(answered_at=None, created_at__lte=event.created_at).exclude(
+        email=""
+    )
+    for report in reports:
+        if (
+            not type(report)
+            .objects.filter(pk=report.pk, answered_at=None)
+            .update(answered_at=timezone.now())
+        ):
+            continue
+        send_templated_mail(
+            to=report.email,
+            template="contest/email/report_answer",
+            context={"entry": entry, "kept": kept},
+            language=report.language or settings.LANGUAGE_CODE,
+        )
+        sent += 1
+    return sent

@@ -99,6 +99,7 @@ def entry_report(
     message: str,
     email: str,
     ip_address: str | None,
+    language: str = "",
 ) -> EntryReport:
     """Records a visitor's report: the entry goes back to the moderation queue.
 
@@ -120,13 +121,12 @@ def entry_report(
             message=message.strip()[:1000],
             email=email.strip().lower(),
             ip_hash=ip_hash,
+            language=language,
         )
         # F(): reports arriving together each add one. The UPDATE also locks the entry's row
         # until commit, so the reports of one entry are ordered from here on: the count below
         # sees every report committed before this one, and the last one sees them all.
-        Entry.objects.filter(pk=entry.pk).update(
-            report_count=F("report_count") + 1, flagged=True
-        )
+        Entry.objects.filter(pk=entry.pk).update(report_count=F("report_count") + 1, flagged=True)
         state, decided_at = (
             Entry.objects.filter(pk=entry.pk).values_list("moderation", "decided_at").get()
         )
@@ -143,10 +143,9 @@ def entry_report(
         # single report.
         reporters = _reporters_since_decision(entry_id=entry.pk, decided_at=decided_at)
         # Conditional UPDATE: of two reports reaching the threshold together, one hides.
-        if (
-            reporters >= settings.REPORTS_TO_HIDE
-            and Entry.objects.filter(pk=entry.pk, hidden=False).update(hidden=True)
-        ):
+        if reporters >= settings.REPORTS_TO_HIDE and Entry.objects.filter(
+            pk=entry.pk, hidden=False
+        ).update(hidden=True):
             ModerationEvent.objects.create(
                 entry=entry,
                 actor=None,
@@ -198,28 +197,30 @@ def moderation_backlog(*, now: datetime) -> ModerationBacklog:
             | Q(flagged=True)
         )
         .annotate(first_report=Subquery(first_report))
-        .values_list("contest__title", "moderation", "flagged", "created_at", "first_report")
+        .values_list("contest_id", "contest__title", "moderation", "created_at", "first_report")
     )
-    waiting: list[tuple[str, bool, datetime]] = []
-    for title, moderation, flagged, created_at, first_report_at in rows:
+    waiting: list[tuple[int, bool, datetime]] = []
+    titles: dict[int, str] = {}
+    for contest_id, title, moderation, created_at, first_report_at in rows:
         new = moderation == Entry.Moderation.PENDING
         # A flagged entry with no report row (flagged by hand) waits from its creation.
         since = created_at if new or first_report_at is None else first_report_at
         if since <= cutoff:
-            waiting.append((title, new, since))
-    per_contest: dict[str, int] = {}
-    for title, _new, _since in waiting:
-        per_contest[title] = per_contest.get(title, 0) + 1
-    new_count = sum(1 for _title, new, _since in waiting if new)
+            waiting.append((contest_id, new, since))
+            titles[contest_id] = title
+    per_contest: dict[int, int] = {}
+    for contest_id, _new, _since in waiting:
+        per_contest[contest_id] = per_contest.get(contest_id, 0) + 1
+    new_count = sum(1 for _contest_id, new, _since in waiting if new)
     return ModerationBacklog(
         waiting=len(waiting),
         new=new_count,
         reported=len(waiting) - new_count,
-        oldest_since=min((since for _title, _new, since in waiting), default=None),
-        contests=[
-            ContestBacklog(title=title, waiting=count)
-            for title, count in sorted(per_contest.items(), key=lambda item: (-item[1], item[0]))
-        ],
+        oldest_since=min((since for _contest_id, _new, since in waiting), default=None),
+        contests=sorted(
+            (ContestBacklog(title=titles[pk], waiting=count) for pk, count in per_contest.items()),
+            key=lambda backlog: (-backlog.waiting, backlog.title),
+        ),
     )
 
 
@@ -231,7 +232,7 @@ def digest_period(*, now: datetime) -> str:
 
 def moderator_emails() -> list[str]:
     """The addresses of active users allowed to moderate (the Moderators group, superusers)."""
-    users = get_user_model().objects.with_perm(  # type: ignore[attr-defined]
+    users = get_user_model().objects.with_perm(
         "contest.moderate_entry",
         is_active=True,
         include_superusers=True,

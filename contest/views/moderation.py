@@ -22,6 +22,7 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,11 +46,13 @@ class ModeratorRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def moderator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def moderator_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Staff with the moderation permission; others are sent to log in, or refused."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         if not request.user.has_perm(MODERATE):
@@ -247,7 +250,7 @@ def bulk(request: ModeratorRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return HttpResponseRedirect(back)
     outcome = services.entries_decide_bulk(
         choices=form.picks,
@@ -321,7 +324,7 @@ def audit_csv(request: ModeratorRequest) -> StreamingHttpResponse:
 
 @moderator_required
 @require_GET
-def original(request: ModeratorRequest, public_id: UUID) -> HttpResponse:
+def original(request: ModeratorRequest, public_id: UUID) -> FileResponse:
     """The photo at full resolution, for staff only; converted to JPEG where browsers can't
     show the original's format."""
     from gallery.services import photo_full_resolution

@@ -7,6 +7,7 @@ from uuid import UUID
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -52,6 +53,7 @@ def report(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 message=form.cleaned_data["message"],
                 email=form.cleaned_data["email"],
+                language=get_language(),
                 ip_address=request.META.get("REMOTE_ADDR") or None,
             )
         except reports.ReportRateLimited:

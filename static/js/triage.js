@@ -7,6 +7,11 @@
   var back = [];        // entry ids seen before the current one
   var goingBack = false;
   var refusing = false;
+  // From the request until the next photo is in place and live: keys pressed meanwhile are
+  // dropped, not queued. A key repeat or a quick double press must never decide on a photo
+  // the moderator has not seen, nor click a button htmx has not taken over yet (its form
+  // would be posted as a whole page).
+  var busy = false;
 
   function triage() { return document.getElementById("triage"); }
 
@@ -62,6 +67,11 @@
     button.setAttribute("aria-expanded", String(!keys.hidden));
   }
 
+  function closeHelp() {
+    var keys = document.getElementById("keys");
+    if (keys && !keys.hidden) toggleHelp();
+  }
+
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest('[data-key="?"]')) toggleHelp();
   });
@@ -74,10 +84,11 @@
       if (event.key === "Escape") { target.blur(); stopRefusing(); }
       return;
     }
+    //nobusy
     var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     var handled = true;
     if (refusing && /^[1-9]$/.test(key)) pickReason(Number(key));
-    else if (key === "Escape") stopRefusing();
+    else if (key === "Escape") { stopRefusing(); closeHelp(); }
     else if (key === "a") press("a");
     else if (key === "r") startRefusing();
     else if (key === "s" || key === "ArrowRight") press("s");
@@ -88,6 +99,22 @@
     else if (key === "?") toggleHelp();
     else handled = false;
     if (handled) event.preventDefault();
+  });
+
+  function setBusy(value) {
+    busy = value;
+    var main = document.getElementById("main");
+    if (value) main.setAttribute("aria-busy", "true");
+    else main.removeAttribute("aria-busy");
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.target && event.detail.target.id === "triage") setBusy(true);
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    // Nothing is swapped after a failure (network, server error): let the moderator retry.
+    if (!event.detail.successful) setBusy(false);
   });
 
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -108,7 +135,9 @@
 
   function expireUndo() {
     var button = document.querySelector('#toast [data-key="u"]');
-    if (!button) return;
+    // The toast outlives the swaps that bring no news (skip, back): count from its arrival.
+    if (!button || button.dataset.armed) return;
+    button.dataset.armed = "1";
     var seconds = Number(button.dataset.expires || 8);
     window.setTimeout(function () {
       var form = button.closest("form");
@@ -118,6 +147,7 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target.id !== "triage" && event.detail.elt.id !== "triage") return;
+    setBusy(false);
     var title = document.getElementById("triage-title");
     if (title) title.focus({ preventScroll: false });  // announce the new photo
     preload();

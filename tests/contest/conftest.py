@@ -21,7 +21,10 @@ def ready_entry(contest: Contest, entrant: Participant) -> Callable[..., Entry]:
         entry: Entry = EntryFactory(contest=contest, participant=participant or entrant, **fields)
         name = originals_storage().save(f"t-{entry.pk}.jpg", ContentFile(data))
         photo = Photo.objects.create(
-            entry=entry, original=name, original_name="IMG_1.JPG", original_format="JPEG",
+            entry=entry,
+            original=name,
+            original_name="IMG_1.JPG",
+            original_format="JPEG",
             original_bytes=len(data),
         )
         photo_process(photo_id=photo.pk)

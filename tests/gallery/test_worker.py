@@ -2,50 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
 from gallery.models import Photo, Rendition
 from gallery.tasks import process_photo
-from tests.conftest import service_missing
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def redis_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    url = os.environ.get("REDIS_TEST_URL", "")
-    if not url:
-        service_missing("Redis (REDIS_TEST_URL)")
-    import redis
-
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.RedisError:
-        service_missing(f"Redis at {url}")
-    saved = (app.conf.broker_url, app.conf.broker_transport_options)
-    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
-    monkeypatch.setenv("CELERY_BROKER_URL", url)
-    app.conf.broker_url = url
-    app.conf.broker_transport_options = {"visibility_timeout": 60}
-    _forget_connections()  # earlier tests may have published to the in-memory broker
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            yield
-    finally:
-        app.conf.broker_url, app.conf.broker_transport_options = saved
-        _forget_connections()
-
-
-def _forget_connections() -> None:
-    """Drop the app's cached connection and producer pools, made for the previous broker."""
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 def _wait_for(photo: Photo, *statuses: str, timeout: float = 60) -> Photo:

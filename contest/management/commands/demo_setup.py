@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
@@ -83,11 +84,21 @@ class Command(BaseCommand):
         staff.is_staff = staff.is_superuser = True
         staff.set_password(password)
         staff.save()
+        moderator_password = secrets.token_urlsafe(12)
+        moderator, _ = user_model.objects.get_or_create(
+            username="moderation", defaults={"email": "moderation@coverline.localhost"}
+        )
+        moderator.is_staff = True
+        moderator.set_password(moderator_password)
+        moderator.save()
+        moderator.groups.add(Group.objects.get(name="Moderators"))
         base = f"http://127.0.0.1:{port}"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nDemo ready.\n  Contest: {base}/concours/{contest.slug}/participer/\n"
                 f"  Admin:   {base}/admin/  user: staff  password: {password}\n"
+                f"  Moderation: {base}/moderation/  user: moderation  password: "
+                f"{moderator_password}\n"
                 "  Sign-in links to riders are printed in this terminal (console e-mail).\n"
             )
         )

@@ -1,0 +1,337 @@
+"""The moderator's keyboard triage in Chromium, at tablet and desktop sizes, with axe-core.
+
+Driven by the keyboard only: after logging in by cookie and opening the page, every action
+is a key press, as a moderator clearing a queue would do it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from contest.models import Contest, Entry, ModerationEvent, Participant
+from contest.services.moderation import entry_match_duplicates
+from gallery.models import Photo
+from gallery.services import originals_storage, photo_process
+from tests.browser.conftest import PHONE
+from tests.browser.test_entry_flow import assert_accessible
+from tests.factories import EnrollmentFactory, EntryFactory, ParticipantFactory, UserFactory
+from tests.photos import photo_bytes
+
+pytestmark = pytest.mark.browser
+
+TABLET: dict[str, Any] = {
+    "viewport": {"width": 1024, "height": 768},
+    "has_touch": True,
+    "locale": "fr-FR",
+}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "fr-FR"}
+TITLES = [
+    "Le tram au lever du jour",
+    "Bus de nuit",
+    "Quai sous la neige",
+    "Terminus des Lilas",
+    "Passerelle de la gare",
+    "Funiculaire en hiver",
+]
+NOTE = "Le cadrage coupe le tram en deux."
+
+
+@pytest.fixture(params=[pytest.param(TABLET, id="tablet"), pytest.param(DESKTOP, id="desktop")])
+def screen(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Moderators work on a tablet or a PC; the phone has its own test below."""
+    return dict(request.param)
+
+
+@pytest.fixture
+def moderator(db: None) -> object:
+    # A live server test empties the database after it ran, the groups made by a migration
+    # with it: make the role again rather than depend on the order of the tests.
+    group, _created = Group.objects.get_or_create(name="Moderators")
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="contest", codename="moderate_entry")
+    )
+    user = UserFactory(email="modo@reseau.example", is_staff=True)
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def make_entry(contest: Contest) -> Callable[..., Entry]:
+    """An entry whose photo went through the real pipeline (as tests/contest/conftest.py)."""
+
+    def make(*, title: str, participant: Participant, seed: int) -> Entry:
+        data = photo_bytes(900, 600, seed=seed)
+        entry: Entry = EntryFactory(
+            contest=contest, participant=participant, title=title, caption=f"Photo : {title}"
+        )
+        name = originals_storage().save(f"t-{entry.pk}.jpg", ContentFile(data))
+        photo = Photo.objects.create(
+            entry=entry,
+            original=name,
+            original_name=f"IMG_{entry.pk}.JPG",
+            original_format="JPEG",
+            original_bytes=len(data),
+        )
+        photo_process(photo_id=photo.pk)
+        entry.refresh_from_db()
+        return entry
+
+    return make
+
+
+@pytest.fixture
+def queue(contest: Contest, make_entry: Callable[..., Entry]) -> list[Entry]:
+    """Six photos waiting, oldest first, from two riders; the last looks like the first."""
+    riders = []
+    for name in ("Camille D.", "Noé L."):
+        rider = ParticipantFactory(credit_name=name)
+        EnrollmentFactory(contest=contest, participant=rider)
+        riders.append(rider)
+    seeds = [1, 2, 3, 4, 5, 1]
+    entries = [
+        make_entry(title=title, participant=riders[index % 2], seed=seeds[index])
+        for index, title in enumerate(TITLES)
+    ]
+    assert entry_match_duplicates(entry_id=entries[-1].pk) == 1
+    return entries
+
+
+def log_in(context: BrowserContext, live_server: LiveServer, user: object) -> None:
+    """The session cookie of a Django login, set in the browser."""
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    name = settings.SESSION_COOKIE_NAME
+    context.add_cookies(
+        [{"name": name, "value": client.cookies[name].value, "url": live_server.url}]
+    )
+
+
+def in_french(text: str) -> str:
+    with translation.override("fr"):
+        return translation.gettext(text)
+
+
+def expect_entry(page: Page, entry: Entry) -> None:
+    """The swap is done: the entry's fragment is in and live, and its title has the focus."""
+    expect(page.locator("#triage")).to_have_attribute("data-entry", str(entry.pk))
+    # triage.js drops keys until htmx has taken over the new buttons.
+    expect(page.locator("#main")).not_to_have_attribute("aria-busy", "true")
+    title = page.locator("#triage-title")
+    expect(title).to_have_text(entry.title)
+    expect(title).to_be_focused()
+
+
+def mark_document(page: Page) -> None:
+    page.evaluate("() => { window.coverlineSameDocument = true; }")
+
+
+def assert_same_document(page: Page) -> None:
+    assert page.evaluate("() => window.coverlineSameDocument === true"), "the page was reloaded"
+
+
+def event_of(entry: Entry, action: str) -> ModerationEvent:
+    return ModerationEvent.objects.filter(entry=entry, action=action).latest("created_at", "id")
+
+
+def test_a_moderator_clears_the_queue_with_the_keyboard_alone(
+    page: Page,
+    context: BrowserContext,
+    live_server: LiveServer,
+    moderator: object,
+    queue: list[Entry],
+    settings: Any,
+) -> None:
+    # Room for a slow machine between the decision and the U, which is what is tested here.
+    settings.MODERATION_UNDO_SECONDS = 60
+    first, second, third, fourth, fifth, sixth = queue
+    log_in(context, live_server, moderator)
+
+    page.goto(live_server.url + reverse("contest:moderation_queue"))
+    expect(page.locator(".queue-item")).to_have_count(6)
+    assert_accessible(page, "moderation queue")
+    start = page.locator(".queue-actions a.button")
+    start.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/moderation/trier/\?"))
+    expect(page.locator("#triage")).to_have_attribute("data-entry", str(first.pk))
+    expect(page.locator("#triage-title")).to_have_text(first.title)
+    expect(page.locator(".triage-count")).to_contain_text("6")
+    assert_accessible(page, "triage page")
+    mark_document(page)
+
+    # ? shows the shortcuts, Esc hides them again.
+    help_button = page.locator('[data-key="?"]')
+    page.keyboard.press("?")
+    expect(page.locator("#keys")).to_be_visible()
+    expect(help_button).to_have_attribute("aria-expanded", "true")
+    assert_accessible(page, "triage page with the shortcuts shown")
+    page.keyboard.press("Escape")
+    expect(page.locator("#keys")).to_be_hidden()
+    expect(help_button).to_have_attribute("aria-expanded", "false")
+
+    # F opens the original in a tab of its own; the triage page stays as it is.
+    with context.expect_page() as opened:
+        page.keyboard.press("f")
+    original = opened.value
+    original.wait_for_load_state()
+    assert original.url.endswith(
+        reverse("contest:moderation_original", args=[first.photo.public_id])
+    )
+    original.close()
+    expect(page.locator("#triage-title")).to_have_text(first.title)
+
+    # A approves.
+    page.keyboard.press("a")
+    expect_entry(page, second)
+    first.refresh_from_db()
+    assert first.moderation == Entry.Moderation.APPROVED
+    assert first.decided_by == moderator
+    toast = page.locator("#toast")
+    expect(toast).to_contain_text(first.title)
+    expect(toast.locator('[data-key="u"]')).to_be_visible()
+    assert_accessible(page, "triage page after a decision")
+
+    # R then Esc cancels: the next digit decides nothing.
+    page.keyboard.press("r")
+    expect(page.locator("#triage .reasons")).to_have_class(re.compile(r"\bopen\b"))
+    page.keyboard.press("Escape")
+    expect(page.locator("#triage .reasons")).not_to_have_class(re.compile(r"\bopen\b"))
+    page.keyboard.press("2")
+    page.wait_for_timeout(300)  # time enough for a request that should not be made
+    expect(page.locator("#triage")).to_have_attribute("data-entry", str(second.pk))
+    second.refresh_from_db()
+    assert second.moderation == Entry.Moderation.PENDING
+
+    # R, 2 refuses with the second reason.
+    page.keyboard.press("r")
+    page.keyboard.press("2")
+    expect_entry(page, third)
+    second.refresh_from_db()
+    assert second.moderation == Entry.Moderation.REFUSED
+    assert second.refusal_code == Entry.Reason.LOW_QUALITY
+
+    # R, 7 is "Other": the note field takes the focus, Enter sends.
+    page.keyboard.press("r")
+    page.keyboard.press("7")
+    expect(page.locator("#refuse-note")).to_be_focused()
+    page.keyboard.type(NOTE)
+    page.keyboard.press("Enter")
+    expect_entry(page, fourth)
+    third.refresh_from_db()
+    assert third.moderation == Entry.Moderation.REFUSED
+    assert third.refusal_code == Entry.Reason.OTHER
+    assert third.refusal_reason == NOTE
+    refusal = event_of(third, ModerationEvent.Action.REFUSE)
+    assert refusal.email == ModerationEvent.Email.PENDING
+
+    # S skips, ← comes back; the skipped photo is still waiting.
+    page.keyboard.press("s")
+    expect_entry(page, fifth)
+    page.keyboard.press("ArrowLeft")
+    expect_entry(page, fourth)
+    fourth.refresh_from_db()
+    assert fourth.moderation == Entry.Moderation.PENDING
+
+    # U takes back the last decision, even after moving on: the photo is waiting again and
+    # its e-mail will not go.
+    expect(toast.locator('[data-key="u"]')).to_be_visible()
+    page.keyboard.press("u")
+    expect_entry(page, third)
+    third.refresh_from_db()
+    assert third.moderation == Entry.Moderation.PENDING
+    assert third.decided_by is None
+    assert third.refusal_code == ""
+    refusal.refresh_from_db()
+    assert refusal.email == ModerationEvent.Email.CANCELLED
+    assert event_of(third, ModerationEvent.Action.UNDO).actor == moderator
+    expect(toast).to_contain_text(third.title)
+    expect(toast.locator('[data-key="u"]')).to_have_count(0)
+    assert_accessible(page, "triage page after an undo")
+
+    # O turns the photo: it leaves the queue until its renditions are made again.
+    page.keyboard.press("o")
+    expect_entry(page, fourth)
+    photo = Photo.objects.get(entry=third)
+    assert photo.rotation == 90
+    assert photo.status == Photo.Status.RECEIVED
+    assert event_of(third, ModerationEvent.Action.ROTATE).actor == moderator
+
+    # → skips too; then the rest is approved, down to an empty list.
+    page.keyboard.press("ArrowRight")
+    expect_entry(page, fifth)
+    page.keyboard.press("ArrowLeft")
+    expect_entry(page, fourth)
+    # A pressed twice in a row decides once: the next photo is never approved unseen.
+    page.keyboard.press("a")
+    page.keyboard.press("a")
+    expect_entry(page, fifth)
+    page.wait_for_timeout(300)
+    expect(page.locator("#triage")).to_have_attribute("data-entry", str(fifth.pk))
+    fourth.refresh_from_db()
+    fifth.refresh_from_db()
+    assert (fourth.moderation, fifth.moderation) == ("approved", "pending")
+    page.keyboard.press("a")
+    expect_entry(page, sixth)
+    expect(page.locator("#dup-title")).to_be_visible()  # the sixth looks like the first
+    page.keyboard.press("a")
+    done = page.locator("#triage-title")
+    expect(done).to_have_text(in_french("Nothing left to moderate in this list."))
+    expect(done).to_be_focused()
+    assert_accessible(page, "triage page with nothing left")
+
+    assert_same_document(page)
+    assert list(
+        Entry.objects.filter(pk__in=[e.pk for e in queue])
+        .order_by("created_at", "id")
+        .values_list("moderation", flat=True)
+    ) == ["approved", "refused", "pending", "approved", "approved", "approved"]
+
+
+@pytest.mark.parametrize("screen", [pytest.param(PHONE, id="phone")], indirect=True)
+def test_the_triage_page_is_usable_on_a_phone(
+    page: Page,
+    context: BrowserContext,
+    live_server: LiveServer,
+    moderator: object,
+    make_entry: Callable[..., Entry],
+    entrant: Participant,
+) -> None:
+    entries = [
+        make_entry(title=title, participant=entrant, seed=i) for i, title in enumerate(TITLES[:2])
+    ]
+    log_in(context, live_server, moderator)
+    page.goto(live_server.url + reverse("contest:triage_start"))
+    expect(page.locator("#triage-title")).to_have_text(entries[0].title)
+    actions = page.locator("#triage .actions")
+    for key in ("a", "r-confirm", "o", "s"):
+        button = actions.locator(f'[data-key="{key}"]')
+        button.scroll_into_view_if_needed()
+        expect(button).to_be_visible()
+        box = button.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["viewport"]["width"], key
+        assert box["height"] >= 44, f"{key}: a touch target under 44 px"
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
+        "the page scrolls sideways"
+    )
+    assert_accessible(page, "triage page on a phone")
+
+    page.keyboard.press("a")
+    expect_entry(page, entries[1])
+    expect(page.locator('#toast [data-key="u"]')).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
+        "the page scrolls sideways with the toast"
+    )
