@@ -195,6 +195,9 @@ MODERATION_DUPLICATE_DISTANCE = env.int("MODERATION_DUPLICATE_DISTANCE", default
 MODERATION_DIGEST_AFTER_HOURS = env.int("MODERATION_DIGEST_AFTER_HOURS", default=24)
 REPORTS_TO_HIDE = env.int("REPORTS_TO_HIDE", default=3)
 REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=5)
+VOTES_PER_HOUR = env.int("VOTES_PER_HOUR", default=60)
+VOTES_PER_HOUR_PER_ADDRESS = env.int("VOTES_PER_HOUR_PER_ADDRESS", default=300)
+GALLERY_CACHE_SECONDS = env.int("GALLERY_CACHE_SECONDS", default=300)
 
 # Celery. Default: kombu's filesystem broker, so the dev run needs no service.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")

@@ -39,6 +39,23 @@ class Contest(models.Model):
     asks_gallery_use = models.BooleanField(_("ask to allow the public gallery"), default=True)
     asks_social_use = models.BooleanField(_("ask to allow social media"), default=True)
     asks_print_use = models.BooleanField(_("ask to allow the printed cover"), default=True)
+    prizes = models.TextField(_("prizes"), blank=True)
+    before_text = models.TextField(
+        _("text before opening"), blank=True, help_text=_("Shown until entries open.")
+    )
+    after_text = models.TextField(
+        _("text after closing"), blank=True, help_text=_("Shown once entries are closed.")
+    )
+    votes_open = models.BooleanField(_("public votes open"), default=True)
+    show_votes = models.CharField(
+        _("show vote counts"),
+        max_length=10,
+        choices=[("always", _("Always")), ("closed", _("Once entries are closed"))],
+        default="closed",
+    )
+    # Bumped whenever a photo enters or leaves the public gallery: cached pages are keyed
+    # by it, so a withdrawn photo is never served from a cache.
+    gallery_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -201,6 +218,7 @@ class Entry(models.Model):
     # shows the photo only while its renditions still have this hash.
     approved_renditions = models.CharField(max_length=64, blank=True)
     report_count = models.PositiveIntegerField(_("public reports"), default=0)
+    vote_count = models.PositiveIntegerField(_("votes"), default=0)
     flagged = models.BooleanField(_("reported since the last decision"), default=False)
     hidden = models.BooleanField(_("hidden after reports"), default=False)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
@@ -217,6 +235,8 @@ class Entry(models.Model):
         ]
         indexes = [
             models.Index(fields=("moderation", "created_at", "id"), name="entry_queue"),
+            models.Index(fields=("contest", "moderation", "decided_at", "id"), name="entry_public"),
+            models.Index(fields=("contest", "moderation", "vote_count", "id"), name="entry_votes"),
         ]
 
     def __str__(self) -> str:

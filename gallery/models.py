@@ -42,6 +42,8 @@ class Photo(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     phash = models.CharField(_("perceptual hash"), max_length=16, blank=True, db_index=True)
     had_gps = models.BooleanField(_("original had GPS data"), default=False)
+    # gallery.selectors.renditions_hash of the current renditions; an approval names it.
+    renditions_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -76,3 +78,22 @@ class Rendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.photo_id} {self.spec}.{self.format}"
+
+
+class Vote(models.Model):
+    """A "coup de cœur": one per verified e-mail (user) per photo, enforced by the database."""
+
+    entry = models.ForeignKey("contest.Entry", on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.CASCADE, related_name="votes", verbose_name=_("voter")
+    )
+    ip_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [models.UniqueConstraint(fields=("entry", "user"), name="vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.entry_id}"

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
 
-from gallery.models import Rendition
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast, Mod
+
+from contest.models import Enrollment, Entry
+from gallery.models import Photo, Rendition
 
 
 def renditions_hash(renditions: Iterable[Rendition]) -> str:
@@ -15,3 +22,137 @@ def renditions_hash(renditions: Iterable[Rendition]) -> str:
     """
     parts = sorted(f"{r.spec}.{r.format}:{r.file.name}:{r.bytes}" for r in renditions)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest() if parts else ""
+
+
+# --- the public gallery ------------------------------------------------------------------
+
+ORDERS = ("recent", "votes", "discover")
+PAGE_SIZE = 48
+# Multiplier of the "discover" shuffle: an odd constant near 2^32 / golden ratio spreads
+# consecutive ids; the visitor's seed shifts the order, the modulus keeps it in 32 bits.
+_SHUFFLE_MULTIPLIER = 2654435761
+_SHUFFLE_MODULUS = 2147483647
+
+
+def public_entries(*, contest_id: int) -> QuerySet[Entry]:
+    """Entries anyone may see: approved, not hidden by reports, showing exactly the
+    renditions the moderator approved, from participants who allowed the public gallery."""
+    consent = Enrollment.objects.filter(
+        contest_id=OuterRef("contest_id"),
+        participant_id=OuterRef("participant_id"),
+        allows_gallery=True,
+    )
+    return Entry.objects.filter(
+        contest_id=contest_id,
+        moderation=Entry.Moderation.APPROVED,
+        hidden=False,
+        photo__status=Photo.Status.READY,
+        approved_renditions=F("photo__renditions_hash"),
+    ).filter(Exists(consent))
+
+
+def public_entry(*, public_id: UUID) -> Entry | None:
+    """One public photo with what its page shows, or None."""
+    entry = (
+        Entry.objects.filter(photo__public_id=public_id)
+        .select_related("photo", "participant", "theme", "contest")
+        .prefetch_related("photo__renditions")
+        .first()
+    )
+    if (
+        entry is None
+        or not public_entries(contest_id=entry.contest_id).filter(pk=entry.pk).exists()
+    ):
+        return None
+    return entry
+
+
+@dataclass(frozen=True)
+class GalleryPage:
+    entries: list[Entry]
+    next_cursor: str
+
+
+def _shuffle_rank(seed: int) -> Cast:
+    # Cast: SQLite's MOD is a float function; the cursor needs an exact integer.
+    return Cast(Mod(F("id") * _SHUFFLE_MULTIPLIER + seed, _SHUFFLE_MODULUS), BigIntegerField())
+
+
+def gallery_page(
+    *,
+    contest_id: int,
+    theme_id: int | None = None,
+    order: str = "recent",
+    cursor: str = "",
+    seed: int = 0,
+    size: int = PAGE_SIZE,
+) -> GalleryPage:
+    """One page of the gallery after `cursor` (keyset: as fast on page 5,000 as on page 1)."""
+    entries = public_entries(contest_id=contest_id)
+    if theme_id:
+        entries = entries.filter(theme_id=theme_id)
+    after = _parse_cursor(cursor)
+    if order == "votes":
+        entries = entries.order_by("-vote_count", "-id")
+        if after:
+            votes, last_id = after
+            entries = entries.filter(Q(vote_count__lt=votes) | Q(vote_count=votes, id__lt=last_id))
+    elif order == "discover":
+        entries = entries.annotate(rank=_shuffle_rank(seed)).order_by("rank", "id")
+        if after:
+            rank, last_id = after
+            entries = entries.filter(Q(rank__gt=rank) | Q(rank=rank, id__gt=last_id))
+    else:
+        entries = entries.order_by("-decided_at", "-id")
+        if after:
+            stamp, last_id = after
+            moment = datetime.fromtimestamp(stamp / 1_000_000, tz=UTC)
+            entries = entries.filter(
+                Q(decided_at__lt=moment) | Q(decided_at=moment, id__lt=last_id)
+            )
+    page = list(
+        entries.select_related("photo", "participant", "theme").prefetch_related(
+            Prefetch(
+                "photo__renditions",
+                queryset=Rendition.objects.filter(spec__in=("thumb", "display")),
+                to_attr="public_renditions",
+            )
+        )[: size + 1]
+    )
+    more = len(page) > size
+    page = page[:size]
+    next_cursor = _cursor_of(page[-1], order) if more and page else ""
+    return GalleryPage(entries=page, next_cursor=next_cursor)
+
+
+def _cursor_of(entry: Entry, order: str) -> str:
+    if order == "votes":
+        return f"{entry.vote_count}_{entry.pk}"
+    if order == "discover":
+        return f"{int(entry.rank)}_{entry.pk}"  # type: ignore[attr-defined]
+    stamp = round(entry.decided_at.timestamp() * 1_000_000) if entry.decided_at else 0
+    return f"{stamp}_{entry.pk}"
+
+
+def _parse_cursor(cursor: str) -> tuple[int, int] | None:
+    try:
+        value, last_id = cursor.split("_")
+        return int(value), int(last_id)
+    except ValueError:
+        return None
+
+
+def latest_public(*, contest_id: int, count: int = 6) -> list[Entry]:
+    return gallery_page(contest_id=contest_id, size=count).entries
+
+
+def renditions_by_spec(entry: Entry) -> dict[str, dict[str, Rendition]]:
+    """{"thumb": {"webp": r, "jpeg": r}, ...} from whatever the selector prefetched."""
+    photo = entry.photo
+    renditions = getattr(photo, "public_renditions", None)
+    if renditions is None:
+        renditions = photo.renditions.all()
+    grouped: dict[str, dict[str, Rendition]] = {}
+    for rendition in renditions:
+        grouped.setdefault(rendition.spec, {})[rendition.format] = rendition
+    return grouped

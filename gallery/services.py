@@ -20,9 +20,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from gallery import images
-from gallery.models import Photo, Rendition
+from gallery.models import Photo, Rendition, Vote
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from contest.models import Entry
 
 logger = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ def photo_process(*, photo_id: int) -> None:
     A file's own fault (corrupt, bomb) is a final, recorded failure; a storage hiccup raises
     StorageUnavailable so the task retries; after PHOTO_MAX_ATTEMPTS claims it gives up.
     """
-    photo = Photo.objects.filter(pk=photo_id).first()
+    photo = Photo.objects.select_related("entry").filter(pk=photo_id).first()
     if photo is None or photo.status == Photo.Status.FAILED:
         return
     missing = ALL_RENDITIONS - set(photo.renditions.values_list("spec", "format"))
@@ -135,7 +137,10 @@ def photo_process(*, photo_id: int) -> None:
         _rendition_save(photo, rendered)
 
     meta = result.metadata
+    from gallery.selectors import renditions_hash
+
     Photo.objects.filter(pk=photo_id).update(
+        renditions_hash=renditions_hash(Rendition.objects.filter(photo_id=photo_id)),
         status=Photo.Status.READY,
         failure="",
         width=meta.width,
@@ -147,7 +152,11 @@ def photo_process(*, photo_id: int) -> None:
         processed_at=timezone.now(),
         updated_at=timezone.now(),
     )
+    from contest.services.moderation import contest_gallery_changed
     from contest.tasks import match_duplicates
+
+    # New renditions change what an approval covers: cached gallery pages must not outlive it.
+    contest_gallery_changed(contest_id=photo.entry.contest_id)
 
     # After the phash is saved: the matching reads it from the database.
     match_duplicates.delay_on_commit(photo.entry_id)
@@ -173,6 +182,7 @@ def photo_reprocess(*, photo: Photo, rotation: int) -> None:
     photo.renditions.all().delete()
     Photo.objects.filter(pk=photo.pk).update(
         rotation=rotation,
+        renditions_hash="",
         status=Photo.Status.RECEIVED,
         failure="",
         attempts=0,
@@ -244,3 +254,38 @@ def photos_requeue_stuck() -> int:
         process_photo.delay_on_commit(photo_id)
         count += 1
     return count
+
+
+class VoteRefused(Exception):
+    """Votes are closed, or too many votes came from this voter or address."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def vote_cast(*, entry: Entry, user: User, ip_address: str | None) -> bool:
+    """Records a "coup de cœur"; True if it is new. A repeated vote changes nothing.
+
+    The unique constraint decides between simultaneous identical votes, and the count only
+    moves for the one insert that succeeded.
+    """
+    from django.utils.translation import gettext as _
+
+    from contest.services.entries import _hit_rate_limit
+    from contest.services.reports import report_ip_hash
+
+    if not entry.contest.votes_open:
+        raise VoteRefused(_("Votes are closed."))
+    ip_hash = report_ip_hash(ip_address=ip_address)
+    if _hit_rate_limit(f"vote:user:{user.pk}", settings.VOTES_PER_HOUR) or (
+        ip_hash and _hit_rate_limit(f"vote:ip:{ip_hash}", settings.VOTES_PER_HOUR_PER_ADDRESS)
+    ):
+        raise VoteRefused(_("Too many votes in a short time: try again in an hour."))
+    try:
+        with transaction.atomic():
+            Vote.objects.create(entry=entry, user=user, ip_hash=ip_hash)
+            type(entry).objects.filter(pk=entry.pk).update(vote_count=F("vote_count") + 1)
+    except IntegrityError:
+        return False
+    return True

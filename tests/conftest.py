@@ -6,23 +6,29 @@ COVERLINE_REQUIRE_SERVICES=1 (set by .ci/run): then a missing service is a failu
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.core.files.base import ContentFile
 from django.test import Client
 
 from config.celery import app
-from contest.models import Contest, Participant
+from contest.models import Contest, Entry, Participant
+from gallery.models import Photo
+from gallery.services import originals_storage, photo_process
 from tests.factories import (
     ContestFactory,
     EnrollmentFactory,
+    EntryFactory,
     ParticipantFactory,
     ThemeFactory,
     UserFactory,
 )
+from tests.photos import photo_bytes
 
 REQUIRE_SERVICES = os.environ.get("COVERLINE_REQUIRE_SERVICES") == "1"
 
@@ -105,10 +111,19 @@ def anonymous_client() -> Client:
 
 
 def _staff_in(group: str, email: str) -> object:
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Group, Permission
 
+    # The groups come from a migration, but a live server test empties the database after
+    # it ran: the tests that follow make the group again, from the migration's definition.
+    role, created = Group.objects.get_or_create(name=group)
+    if created:
+        for code in importlib.import_module("contest.migrations.0003_groups").ROLES[group]:
+            app_label, codename = code.split(".")
+            role.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
     user = UserFactory(email=email, is_staff=True)
-    user.groups.add(Group.objects.get(name=group))  # groups come from a migration
+    user.groups.add(role)
     return user
 
 
@@ -178,3 +193,25 @@ def _forget_connections() -> None:
     """Drop the app's cached connection and producer pools, made for the previous broker."""
     app._pool = None
     app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def ready_entry(contest: Contest, entrant: Participant) -> Callable[..., Entry]:
+    """An entry whose photo went through the real pipeline and waits for moderation."""
+
+    def make(*, seed: int = 0, participant: Participant | None = None, **fields: object) -> Entry:
+        data = photo_bytes(900, 600, seed=seed)
+        entry: Entry = EntryFactory(contest=contest, participant=participant or entrant, **fields)
+        name = originals_storage().save(f"t-{entry.pk}.jpg", ContentFile(data))
+        photo = Photo.objects.create(
+            entry=entry,
+            original=name,
+            original_name="IMG_1.JPG",
+            original_format="JPEG",
+            original_bytes=len(data),
+        )
+        photo_process(photo_id=photo.pk)
+        entry.refresh_from_db()
+        return entry
+
+    return make

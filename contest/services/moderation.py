@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contest.emails import send_templated_mail
-from contest.models import DuplicateMatch, Entry, ModerationEvent
+from contest.models import Contest, DuplicateMatch, Entry, ModerationEvent
 from gallery.models import Photo
 from gallery.selectors import renditions_hash
 
@@ -26,6 +26,11 @@ RESEND_REASONS = {
     Entry.Reason.DUPLICATE,
     Entry.Reason.OTHER,
 }
+
+
+def contest_gallery_changed(*, contest_id: int) -> None:
+    """A photo entered or left the public gallery: every cached gallery page is stale."""
+    Contest.objects.filter(pk=contest_id).update(gallery_version=F("gallery_version") + 1)
 
 
 class DecisionConflict(Exception):
@@ -102,6 +107,7 @@ def entry_decide(
         )
         if not claimed:
             raise _conflict(entry_id)
+        contest_gallery_changed(contest_id=entry.contest_id)
         # A decision on an already approved, reported entry that keeps it is not mailed.
         mail = entry.moderation != to_state
         event = ModerationEvent.objects.create(
@@ -174,6 +180,7 @@ def entry_undo(*, event_id: int, moderator: User) -> Entry:
         )
         if not claimed:
             raise _conflict(entry.pk)
+        contest_gallery_changed(contest_id=entry.contest_id)
         ModerationEvent.objects.filter(pk=event.pk, email=ModerationEvent.Email.PENDING).update(
             email=ModerationEvent.Email.CANCELLED
         )

@@ -146,6 +146,9 @@ def entry_report(
         if reporters >= settings.REPORTS_TO_HIDE and Entry.objects.filter(
             pk=entry.pk, hidden=False
         ).update(hidden=True):
+            from contest.services.moderation import contest_gallery_changed
+
+            contest_gallery_changed(contest_id=entry.contest_id)
             ModerationEvent.objects.create(
                 entry=entry,
                 actor=None,

@@ -84,7 +84,7 @@
       if (event.key === "Escape") { target.blur(); stopRefusing(); }
       return;
     }
-    //nobusy
+    if (busy) { event.preventDefault(); return; }
     var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     var handled = true;
     if (refusing && /^[1-9]$/.test(key)) pickReason(Number(key));

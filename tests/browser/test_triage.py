@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
@@ -26,7 +25,7 @@ from gallery.models import Photo
 from gallery.services import originals_storage, photo_process
 from tests.browser.conftest import PHONE
 from tests.browser.test_entry_flow import assert_accessible
-from tests.factories import EnrollmentFactory, EntryFactory, ParticipantFactory, UserFactory
+from tests.factories import EnrollmentFactory, EntryFactory, ParticipantFactory
 from tests.photos import photo_bytes
 
 pytestmark = pytest.mark.browser
@@ -52,19 +51,6 @@ NOTE = "Le cadrage coupe le tram en deux."
 def screen(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Moderators work on a tablet or a PC; the phone has its own test below."""
     return dict(request.param)
-
-
-@pytest.fixture
-def moderator(db: None) -> object:
-    # A live server test empties the database after it ran, the groups made by a migration
-    # with it: make the role again rather than depend on the order of the tests.
-    group, _created = Group.objects.get_or_create(name="Moderators")
-    group.permissions.add(
-        Permission.objects.get(content_type__app_label="contest", codename="moderate_entry")
-    )
-    user = UserFactory(email="modo@reseau.example", is_staff=True)
-    user.groups.add(group)
-    return user
 
 
 @pytest.fixture

@@ -375,7 +375,7 @@ def test_it_warns_about_a_near_duplicate(
 ) -> None:
     first = ready_entry(seed=4, title="Original")
     copy = ready_entry(seed=4, participant=other_entrant, title="Copie")
-    different = ready_entry(seed=9, title="Autre")
+    different = ready_entry(seed=9, title="Sans rapport")
     assert services.entry_match_duplicates(entry_id=copy.pk) == 1
     assert DuplicateMatch.objects.filter(entry=first, other=copy).exists()
     assert not DuplicateMatch.objects.filter(entry=different).exists()
@@ -384,7 +384,7 @@ def test_it_warns_about_a_near_duplicate(
     queue = client.get(
         reverse("contest:moderation_queue") + "?state=pending&duplicates=on"
     ).content.decode()
-    assert "Original" in queue and "Copie" in queue and "Autre" not in queue
+    assert "Original" in queue and "Copie" in queue and "Sans rapport" not in queue
     triage = client.get(reverse("contest:triage_entry", args=[copy.pk])).content.decode()
     assert "Original" in triage
 
