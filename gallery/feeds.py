@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
@@ -30,7 +31,7 @@ class ApprovedPhotosFeed(Feed):
     def link(self, contest: Contest) -> str:
         return reverse("gallery:gallery", args=[contest.slug])
 
-    def items(self, contest: Contest) -> list[Entry]:
+    def items(self, contest: Contest) -> Sequence[Entry]:
         return selectors.gallery_page(contest_id=contest.pk, size=50).entries
 
     def item_title(self, entry: Entry) -> str:

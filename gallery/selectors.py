@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -69,7 +69,7 @@ def public_entry(*, public_id: UUID) -> Entry | None:
 
 @dataclass(frozen=True)
 class GalleryPage:
-    entries: list[Entry]
+    entries: Sequence[Entry]
     next_cursor: str
 
 
@@ -142,7 +142,7 @@ def _parse_cursor(cursor: str) -> tuple[int, int] | None:
         return None
 
 
-def latest_public(*, contest_id: int, count: int = 6) -> list[Entry]:
+def latest_public(*, contest_id: int, count: int = 6) -> Sequence[Entry]:
     return gallery_page(contest_id=contest_id, size=count).entries
 
 

@@ -85,8 +85,8 @@ def _gallery_params(request: HttpRequest, contest: Contest) -> dict[str, Any]:
     seed = 0
     if order == "discover":
         # A shuffle of its own per visitor, stable across pages: kept in a signed cookie.
-        seed = request.get_signed_cookie(SEED_KEY, default=None, salt=SEED_KEY)
-        seed = int(seed) if seed and str(seed).isdigit() else secrets.randbelow(1_000_000)
+        kept = request.get_signed_cookie(SEED_KEY, default=None, salt=SEED_KEY)
+        seed = int(kept) if kept and kept.isdigit() else secrets.randbelow(1_000_000)
     return {
         "order": order,
         "theme_id": theme_id,
