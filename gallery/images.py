@@ -130,6 +130,14 @@ RENDITION_SPECS: tuple[RenditionSpec, ...] = (
     RenditionSpec("share", 1200, 630, "cover", ("jpeg",)),  # Open Graph image
 )
 
+# The community manager's social kit, made on demand from the original and never stored:
+# the square feed post, the 4:5 portrait feed post and the 9:16 story.
+SOCIAL_SPECS: tuple[RenditionSpec, ...] = (
+    RenditionSpec("carre", 1080, 1080, "cover", ("jpeg",)),
+    RenditionSpec("portrait", 1080, 1350, "cover", ("jpeg",)),
+    RenditionSpec("story", 1080, 1920, "cover", ("jpeg",)),
+)
+
 
 @dataclass(frozen=True)
 class PhotoMetadata:

@@ -52,6 +52,9 @@ class Photo(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         indexes = [models.Index(fields=("status", "updated_at"), name="photo_status_updated")]
+        permissions = [
+            ("relay_photo", _("Can relay photos on social media and see vote statistics"))
+        ]
 
     def __str__(self) -> str:
         return str(self.public_id)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from django.db.models import BigIntegerField, Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Cast, Mod
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast, Mod, TruncHour
 
 from contest.models import Enrollment, Entry
-from gallery.models import Photo, Rendition
+from gallery.models import Photo, Rendition, Vote
 
 
 def renditions_hash(renditions: Iterable[Rendition]) -> str:
@@ -156,3 +156,123 @@ def renditions_by_spec(entry: Entry) -> dict[str, dict[str, Rendition]]:
     for rendition in renditions:
         grouped.setdefault(rendition.spec, {})[rendition.format] = rendition
     return grouped
+
+
+# --- the social relay (the community manager's pages) ------------------------------------
+
+BURST_HOURS = 72
+BURST_TOP = 20
+
+
+def relay_entries(*, contest_id: int) -> QuerySet[Entry]:
+    """The public photos, newest first, each with `allows_social`: whether its participant
+    allowed social media for this contest, read in the same query as the photo."""
+    social = Enrollment.objects.filter(
+        contest_id=OuterRef("contest_id"),
+        participant_id=OuterRef("participant_id"),
+        allows_social=True,
+    )
+    return (
+        public_entries(contest_id=contest_id)
+        .annotate(allows_social=Exists(social))
+        .select_related("photo", "participant")
+        .prefetch_related(
+            Prefetch(
+                "photo__renditions",
+                queryset=Rendition.objects.filter(spec="thumb"),
+                to_attr="public_renditions",
+            )
+        )
+        .order_by("-decided_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class HourVotes:
+    hour: datetime  # the start of the hour, in UTC
+    votes: int
+
+
+@dataclass(frozen=True)
+class NetworkVotes:
+    network: str  # the start of the address's keyed hash: enough to tell networks apart
+    votes: int
+    photos: int
+    voters: int
+
+
+@dataclass(frozen=True)
+class PhotoVotes:
+    title: str
+    public_id: UUID | None
+    votes: int
+    networks: int
+    total: int
+
+
+@dataclass(frozen=True)
+class VoteBursts:
+    since: datetime
+    hours: Sequence[HourVotes]  # newest first, every hour present, zeros included
+    peak: int
+    networks: Sequence[NetworkVotes]
+    photos: Sequence[PhotoVotes]
+
+
+def vote_bursts(*, contest_id: int, now: datetime) -> VoteBursts:
+    """Votes per hour over the last 72 hours, the busiest networks, and the photos most
+    voted for in the last hour: enough to spot a burst. Three queries, whatever the votes."""
+    # Hours are cut in UTC so the buckets made here match the database's, DST or not.
+    current = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    since = current - timedelta(hours=BURST_HOURS - 1)
+    votes = Vote.objects.filter(entry__contest_id=contest_id, created_at__gte=since)
+    per_hour = dict(
+        votes.annotate(hour=TruncHour("created_at", tzinfo=UTC))
+        .values("hour")
+        .annotate(n=Count("id"))
+        .values_list("hour", "n")
+    )
+    hours = [
+        HourVotes(hour=hour, votes=per_hour.get(hour, 0))
+        for hour in (current - timedelta(hours=n) for n in range(BURST_HOURS))
+    ]
+    networks = [
+        NetworkVotes(
+            network=row["ip_hash"][:10],
+            votes=row["votes"],
+            photos=row["photos"],
+            voters=row["voters"],
+        )
+        for row in votes.exclude(ip_hash="")
+        .values("ip_hash")
+        .annotate(
+            votes=Count("id"),
+            photos=Count("entry_id", distinct=True),
+            voters=Count("user_id", distinct=True),
+        )
+        .order_by("-votes", "ip_hash")[:BURST_TOP]
+    ]
+    photos = [
+        PhotoVotes(
+            title=row["entry__title"],
+            public_id=row["entry__photo__public_id"],
+            votes=row["votes"],
+            networks=row["networks"],
+            total=row["entry__vote_count"],
+        )
+        for row in Vote.objects.filter(
+            entry__contest_id=contest_id, created_at__gte=now - timedelta(hours=1)
+        )
+        .values("entry_id", "entry__title", "entry__photo__public_id", "entry__vote_count")
+        .annotate(
+            votes=Count("id"), networks=Count("ip_hash", distinct=True, filter=~Q(ip_hash=""))
+        )
+        .order_by("-votes", "entry_id")[:BURST_TOP]
+    ]
+    return VoteBursts(
+        since=since,
+        hours=hours,
+        peak=max((h.votes for h in hours), default=0),
+        networks=networks,
+        photos=photos,
+    )

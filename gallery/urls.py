@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gallery import views
+from gallery import views, views_relay
 from gallery.feeds import ApprovedPhotosFeed
 
 app_name = "gallery"
@@ -10,4 +10,8 @@ urlpatterns = [
     path("concours/<slug:slug>/flux.atom", ApprovedPhotosFeed(), name="feed"),
     path("photo/<uuid:public_id>/", views.photo, name="photo"),
     path("photo/<uuid:public_id>/vote/", views.vote, name="vote"),
+    path("concours/<slug:slug>/integrer/", views_relay.embed, name="embed"),
+    path("gestion/<slug:slug>/relais/", views_relay.relay, name="relay"),
+    path("gestion/<slug:slug>/votes/", views_relay.vote_bursts, name="vote_bursts"),
+    path("gestion/photo/<uuid:public_id>/kit.zip", views_relay.social_kit, name="social_kit"),
 ]

@@ -110,6 +110,10 @@ def anonymous_client() -> Client:
     return Client(enforce_csrf_checks=True)
 
 
+# The data migrations that give the staff groups their permissions, each with its ROLES.
+GROUP_MIGRATIONS = ("contest.migrations.0003_groups", "gallery.migrations.0005_marketing_relay")
+
+
 def _staff_in(group: str, email: str) -> object:
     from django.contrib.auth.models import Group, Permission
 
@@ -117,7 +121,12 @@ def _staff_in(group: str, email: str) -> object:
     # it ran: the tests that follow make the group again, from the migration's definition.
     role, created = Group.objects.get_or_create(name=group)
     if created:
-        for code in importlib.import_module("contest.migrations.0003_groups").ROLES[group]:
+        codes = [
+            code
+            for migration in GROUP_MIGRATIONS
+            for code in importlib.import_module(migration).ROLES.get(group, [])
+        ]
+        for code in codes:
             app_label, codename = code.split(".")
             role.permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)

@@ -1,0 +1,27 @@
+"""The site's URLs plus a bare view, for bench/gallery.py (ROOT_URLCONF=bench.bench_urls).
+
+The bare view is the floor of the same server: it goes through the same gunicorn and the
+same middleware, and answers a fixed body of BENCH_BARE_BYTES (the gallery page's size), with
+no database, cache or template.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path
+
+from config.urls import urlpatterns as site_urlpatterns
+
+BARE_PATH = "bench/bare/"
+_SIZE = int(os.environ.get("BENCH_BARE_BYTES", "40000"))
+_HEAD = b"<!doctype html>\n<html lang=fr><title>bare</title><body><pre>\n"
+_BODY = _HEAD + b"x" * max(0, _SIZE - len(_HEAD))
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(_BODY, content_type="text/html; charset=utf-8")
+
+
+urlpatterns: list[URLPattern | URLResolver] = [path(BARE_PATH, bare), *site_urlpatterns]

@@ -1,0 +1,145 @@
+"""The social relay: the gallery embeddable in other sites, and the community manager's
+pages (feed and embed code, social kits, vote bursts)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from csp.decorators import csp_replace
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from contest.models import Contest
+from gallery import selectors, services
+
+RELAY = "gallery.relay_photo"
+EMBED_COUNT = 24
+RELAY_PAGE_SIZE = 50
+# Any site may frame the embed: it shows only public photos and holds no form or action, so
+# there is nothing to click-jack. Every other page keeps the default frame-ancestors 'self'.
+EMBED_FRAME_ANCESTORS = ["*"]
+
+
+def relay_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Staff who may relay photos; others are sent to log in, or refused."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not request.user.has_perm(RELAY):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _contest(slug: str) -> Contest:
+    contest = Contest.objects.exclude(status=Contest.Status.DRAFT).filter(slug=slug).first()
+    if contest is None:
+        raise Http404
+    return contest
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+@require_GET
+@xframe_options_exempt
+# django-csp types its decorators for views without URL arguments, hence the ignore.
+@csp_replace({"frame-ancestors": EMBED_FRAME_ANCESTORS})  # type: ignore[arg-type]
+def embed(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = _contest(slug)
+    # Keyed by the gallery version like the gallery grid: an approval, refusal or hiding
+    # bumps it, so a withdrawn photo never stays on someone else's site.
+    key = f"gallery-embed:{contest.pk}:{contest.gallery_version}:{get_language()}"
+    html = cache.get(key)
+    if html is None:
+        entries = selectors.latest_public(contest_id=contest.pk, count=EMBED_COUNT)
+        # No request: the page is the same for everyone (no user, no CSRF token) so it can
+        # be cached whole.
+        html = render_to_string(
+            "gallery/embed.html",
+            {
+                "contest": contest,
+                "items": [(e, selectors.renditions_by_spec(e)) for e in entries],
+            },
+        )
+        cache.set(key, html, settings.GALLERY_CACHE_SECONDS)
+    return HttpResponse(html)
+
+
+@relay_required
+@require_GET
+def relay(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = _contest(slug)
+    page = Paginator(selectors.relay_entries(contest_id=contest.pk), RELAY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    embed_url = _absolute(reverse("gallery:embed", args=[contest.slug]))
+    title = _("The photos of %(title)s") % {"title": contest.title}
+    # HTML to copy, shown as text: a plain str, so the template escapes it once more.
+    snippet = (
+        f'<iframe src="{escape(embed_url)}" title="{escape(title)}" loading="lazy" '
+        'width="100%" height="600"></iframe>'
+    )
+    return render(
+        request,
+        "gallery/relay.html",
+        {
+            "contest": contest,
+            "page": page,
+            "items": [(e, selectors.renditions_by_spec(e)) for e in page.object_list],
+            "feed_url": _absolute(reverse("gallery:feed", args=[contest.slug])),
+            "embed_url": embed_url,
+            "embed_count": EMBED_COUNT,
+            "snippet": snippet,
+        },
+    )
+
+
+@relay_required
+@require_GET
+def social_kit(request: HttpRequest, public_id: UUID) -> FileResponse:
+    entry = selectors.public_entry(public_id=public_id)
+    if entry is None:
+        raise Http404
+    try:
+        data = services.photo_social_kit(entry=entry)
+    except services.SocialKitUnavailable:
+        raise Http404 from None
+    name = services.social_kit_stem(slug=entry.contest.slug, public_id=public_id) + ".zip"
+    response = FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=name, content_type="application/zip"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@relay_required
+@require_GET
+def vote_bursts(request: HttpRequest, slug: str) -> HttpResponse:
+    contest = _contest(slug)
+    bursts = selectors.vote_bursts(contest_id=contest.pk, now=timezone.now())
+    return render(request, "gallery/vote_bursts.html", {"contest": contest, "bursts": bursts})
