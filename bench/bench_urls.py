@@ -24,4 +24,6 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse(_BODY, content_type="text/html; charset=utf-8")
 
 
-urlpatterns: list[URLPattern | URLResolver] = [path(BARE_PATH, bare), *site_urlpatterns]
+# Last, as the gallery's URLs are last in config/urls.py: the bare view pays for the same
+# URL resolving as the pages it is compared with.
+urlpatterns: list[URLPattern | URLResolver] = [*site_urlpatterns, path(BARE_PATH, bare)]

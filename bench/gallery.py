@@ -32,12 +32,14 @@ What it does, each phase timed:
 6. load: for each URL the same closed-loop load (--connections, --seconds after a 2 s
    warm-up) from wrk, or from a Python thread pool where wrk is missing: requests/s,
    median and p95 latency, errors. URLs: the gallery's first page, the deep page, a photo
-   page, and the bare view of bench/bench_urls.py (same gunicorn, same middleware, a fixed
-   body of the gallery page's size: the floor of this server for that many bytes).
+   page, and the bare view of bench/bench_urls.py (same gunicorn, same middleware, routed
+   after the site's URLs, a fixed body of the gallery page's size: the floor of this
+   server for that many bytes), measured first and last, the baseline being the mean.
    Target: gallery requests/s >= 0.5 x the bare view's (first and deep page).
 
-Most of the load hits the cached grid (any approval or refusal bumps the contest's
-gallery_version, so a real gallery sees cache misses too: step 4 shows what a miss costs).
+The load is anonymous visitors without cookies: each is sent a new CSRF cookie, and gets the
+gallery page from the page cache (gallery/views.py). Any approval or refusal bumps the
+contest's gallery_version, so a real gallery also sees cache misses: step 4 shows their cost.
 Exit code 0 when the targets are met, 1 otherwise. The database is dropped at the end
 unless --keep.
 """
@@ -56,6 +58,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,6 +71,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: bench/ is not a package
 
 TARGET_RATIO = 0.5
+BARE_URL = "/bench/bare/"  # bench/bench_urls.py
 WARM_UP_SECONDS = 2
 RENDITION_SETS = 6  # distinct real photos whose files every row points at
 DEEP_FRACTION = 0.8
@@ -137,6 +141,9 @@ def configure(args: argparse.Namespace, tmp: Path) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
+    # WhiteNoise warns that STATIC_ROOT was never collected: the bench loads no static file.
+    env["PYTHONWARNINGS"] = "ignore:No directory at:UserWarning"
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
     import django
 
     django.setup()
@@ -440,7 +447,7 @@ def start_gunicorn(env: dict[str, str], port: int, bare_bytes: int) -> subproces
             raise SystemExit("gunicorn exited at start")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/bench/bare/")
+            connection.request("GET", BARE_URL)
             if connection.getresponse().status == 200:
                 return server
         except OSError:
@@ -459,7 +466,9 @@ class Load:
     tool: str
 
 
-def run_wrk(url: str, seconds: int, connections: int, script: Path) -> tuple[float, float, float, int]:
+def run_wrk(
+    url: str, seconds: int, connections: int, script: Path
+) -> tuple[float, float, float, int]:
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
         capture_output=True,
@@ -528,8 +537,7 @@ def load(label: str, url: str, args: argparse.Namespace, script: Path | None) ->
         tool = "python threads"
     result = Load(label, rps, p50, p95, errors, tool)
     print(
-        f"  {label:<28} {rps:>8.0f} req/s  p50 {p50:>6.1f} ms  p95 {p95:>6.1f} ms"
-        f"  errors {errors}",
+        f"  {label:<28} {rps:>8.0f} req/s  p50 {p50:>6.1f} ms  p95 {p95:>6.1f} ms  errors {errors}",
         flush=True,
     )
     return result
@@ -597,13 +605,16 @@ def main() -> int:
                     f" {args.seconds} s per URL after {WARM_UP_SECONDS} s of warm-up"
                     f" ({'wrk' if wrk else 'python threads: wrk not found'})"
                 )
+                # The bare view first and last: the baseline is their mean, so that a drift
+                # of the machine's load during the run is shared by both sides.
                 for key, label in (
+                    ("bare_before", "bare view (same bytes)"),
                     ("first", "gallery, first page"),
                     ("deep", "gallery, deep page"),
                     ("photo", "photo page"),
-                    ("bare", "bare view (same bytes)"),
+                    ("bare_after", "bare view, again"),
                 ):
-                    url = base + ("/bench/bare/" if key == "bare" else urls[key])
+                    url = base + (BARE_URL if key.startswith("bare") else urls[key])
                     results[key] = load(label, url, args, script)
             finally:
                 server.terminate()
@@ -612,7 +623,7 @@ def main() -> int:
         if not args.keep:
             drop_database(args.admin_url, args.database)
 
-    bare = results["bare"].requests_per_s
+    bare = (results["bare_before"].requests_per_s + results["bare_after"].requests_per_s) / 2
     ratios = {key: results[key].requests_per_s / bare for key in ("first", "deep", "photo")}
     by_label = {p.label: p for p in probes}
     first_q = by_label["gallery first page, cold"].queries
@@ -622,6 +633,7 @@ def main() -> int:
     print(f"Total: {time.perf_counter() - total:.1f} s")
     print()
     print(f"Page size: {page_bytes:,} bytes (the bare view answers as many)")
+    print(f"bare view: {bare:.0f} req/s (mean of the runs before and after)")
     for key, label in (("first", "first page"), ("deep", "deep page"), ("photo", "photo page")):
         print(f"ratio {label:<11} / bare: {ratios[key]:.2f}")
     errors = sum(r.errors for r in results.values())

@@ -96,18 +96,24 @@ def gallery_page(
         entries = entries.order_by("-vote_count", "-id")
         if after:
             votes, last_id = after
-            entries = entries.filter(Q(vote_count__lt=votes) | Q(vote_count=votes, id__lt=last_id))
+            # The redundant bound lets PostgreSQL start the index scan at the cursor
+            # instead of filtering every row before it: deep pages cost what page 1 costs.
+            entries = entries.filter(vote_count__lte=votes).filter(
+                Q(vote_count__lt=votes) | Q(vote_count=votes, id__lt=last_id)
+            )
     elif order == "discover":
         entries = entries.annotate(rank=_shuffle_rank(seed)).order_by("rank", "id")
         if after:
             rank, last_id = after
-            entries = entries.filter(Q(rank__gt=rank) | Q(rank=rank, id__gt=last_id))
+            entries = entries.filter(rank__gte=rank).filter(
+                Q(rank__gt=rank) | Q(rank=rank, id__gt=last_id)
+            )
     else:
         entries = entries.order_by("-decided_at", "-id")
         if after:
             stamp, last_id = after
             moment = datetime.fromtimestamp(stamp / 1_000_000, tz=UTC)
-            entries = entries.filter(
+            entries = entries.filter(decided_at__lte=moment).filter(
                 Q(decided_at__lt=moment) | Q(decided_at=moment, id__lt=last_id)
             )
     page = list(

@@ -169,8 +169,13 @@ def test_a_visitor_browses_filters_and_loads_more_photos(
     images = tiles(page).locator("img")
     # Above the fold the first photos come at once; the others wait for the visitor.
     expect(images.nth(0)).not_to_have_attribute("loading", "lazy")
+    expect(images.nth(0)).to_have_attribute("fetchpriority", "high")  # the largest paint
+    expect(images.nth(1)).not_to_have_attribute("fetchpriority", "high")
     expect(images.nth(PAGE_SIZE - 1)).to_have_attribute("loading", "lazy")
     expect_images_loaded(images)
+    # A tile is a few hundred pixels wide: never the 1600 px rendition, whatever the screen.
+    shown = images.evaluate_all("images => images.map(img => img.currentSrc)")
+    assert all("/thumb-" in src for src in shown), shown
     assert_accessible(page, "gallery")
 
     page.evaluate("() => { window.coverlineSameDocument = true; }")

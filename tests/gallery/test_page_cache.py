@@ -1,0 +1,133 @@
+"""The whole gallery page served from the cache: to whom, with whose CSRF token, for how long."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from contest.models import Contest, Entry, Participant
+from contest.services.moderation import entry_decide
+from gallery import views
+from gallery.selectors import renditions_hash
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved(ready_entry: Callable[..., Entry], moderator: object) -> Callable[..., Entry]:
+    def make(**kwargs: object) -> Entry:
+        entry = ready_entry(**kwargs)
+        entry_decide(
+            entry_id=entry.pk,
+            version=entry.version,
+            moderator=moderator,  # type: ignore[arg-type]
+            approve=True,
+            seen_renditions=renditions_hash(entry.photo.renditions.all()),
+        )
+        return entry
+
+    return make
+
+
+def gallery_url(contest: Contest, query: str = "") -> str:
+    return reverse("gallery:gallery", args=[contest.slug]) + query
+
+
+def page_token(html: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    tokens = set(re.findall(r'"X-CSRFToken": "([^"]+)"', html)) | {match.group(1)}
+    assert len(tokens) == 1, tokens
+    return match.group(1)
+
+
+def test_a_cached_page_costs_one_query_and_carries_each_visitors_own_token(
+    contest: Contest, approved: Callable[..., Entry]
+) -> None:
+    approved(seed=1, title="Le viaduc")
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    rendered = first.get(gallery_url(contest)).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        response = second.get(gallery_url(contest))
+    assert len(queries) == 1  # the contest's gallery version, nothing else
+    cached = response.content.decode()
+    assert "Le viaduc" in cached
+    assert page_token(rendered) != page_token(cached)
+    assert re.sub(r'(value=|"X-CSRFToken": )"[^"]+"', "", rendered) == re.sub(
+        r'(value=|"X-CSRFToken": )"[^"]+"', "", cached
+    )
+    # The token in the cached page is this visitor's: the language form works.
+    switched = second.post(
+        reverse("set_language"),
+        {"language": "en", "next": gallery_url(contest), "csrfmiddlewaretoken": page_token(cached)},
+    )
+    assert switched.status_code == 302
+    english = second.get(gallery_url(contest)).content.decode()
+    assert '<html lang="en">' in english
+
+
+def test_a_signed_in_visitor_never_gets_nor_leaves_a_shared_page(
+    contest: Contest, approved: Callable[..., Entry], other_entrant: Participant
+) -> None:
+    approved(seed=1)
+    sign_out = f'action="{reverse("contest:signout")}"'
+    member = Client()
+    member.force_login(other_entrant.user)
+    assert sign_out in member.get(gallery_url(contest)).content.decode()
+    assert sign_out not in Client().get(gallery_url(contest)).content.decode()
+    assert sign_out in member.get(gallery_url(contest)).content.decode()
+
+
+def test_the_language_form_of_a_cached_page_returns_to_the_same_address(
+    contest: Contest, approved: Callable[..., Entry]
+) -> None:
+    approved(seed=1)
+    city = contest.themes.order_by("position").first()
+    assert city is not None
+    for query in (
+        "?ordre=recent",
+        f"?theme={city.pk}&ordre=recent",
+        f"?ordre=recent&theme={city.pk}",
+    ):
+        for _ in range(2):  # rendered, then cached
+            html = Client().get(gallery_url(contest, query)).content.decode()
+            assert (
+                f'name="next" value="{gallery_url(contest, query).replace("&", "&amp;")}"' in html
+            )
+
+
+def test_an_approval_or_a_withdrawal_shows_at_once(
+    contest: Contest, approved: Callable[..., Entry], moderator: object
+) -> None:
+    kept = approved(seed=1, title="Gardée")
+    assert "Gardée" in Client().get(gallery_url(contest)).content.decode()
+    approved(seed=2, title="Nouvelle")
+    assert "Nouvelle" in Client().get(gallery_url(contest)).content.decode()
+    kept.refresh_from_db()
+    entry_decide(
+        entry_id=kept.pk,
+        version=kept.version,
+        moderator=moderator,  # type: ignore[arg-type]
+        approve=False,
+        reason=Entry.Reason.OTHER,
+    )
+    assert "Gardée" not in Client().get(gallery_url(contest)).content.decode()
+
+
+def test_a_page_is_not_kept_past_the_closing_when_vote_counts_appear(
+    contest: Contest, settings: Any
+) -> None:
+    contest.closes_at = timezone.now() + timedelta(seconds=20)
+    assert views._cache_seconds(contest, "recent") <= 20
+    contest.closes_at = timezone.now() + timedelta(days=3)
+    assert views._cache_seconds(contest, "recent") == settings.GALLERY_CACHE_SECONDS
+    assert views._cache_seconds(contest, "votes") == 30
