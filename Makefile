@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 DEV_ENV := DEBUG=1 PYTHONUNBUFFERED=1
+VAR := $(or $(COVERLINE_VAR_DIR),var)
 
 .PHONY: run test lint format messages install demo clean bench
 
@@ -25,7 +26,7 @@ messages: install
 	$(VENV)/bin/pybabel compile --domain django --directory locale --use-fuzzy --statistics
 
 run: install messages
-	mkdir -p var/broker/queue var/broker/control var/media var/originals
+	mkdir -p $(VAR)/broker/queue $(VAR)/broker/control $(VAR)/media $(VAR)/originals
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py demo_setup --port $(PORT)
 	@echo "Starting the web server on http://127.0.0.1:$(PORT)/ and a Celery worker (Ctrl-C stops both)"
