@@ -201,6 +201,11 @@ def test_a_visitor_browses_filters_and_loads_more_photos(
     expect(page.get_by_role("link", name=gettext_fr("Load more photos"))).to_have_count(0)
     expect(page.locator("#f-theme option:checked")).to_have_text("Saisons")
 
+    # The page the operator frames on its own site is public too.
+    page.goto(live_server.url + reverse("gallery:embed", args=[contest.slug]))
+    expect_images_loaded(page.locator("img"))
+    assert_accessible(page, "embeddable gallery")
+
 
 def test_load_more_is_a_plain_link_without_javascript(
     page_without_js: Page,
