@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from contest.models import Contest, Participant, Theme
+from contest.models import Contest, EntryReport, Participant, Theme
 from gallery import images
 from gallery.services import upload_policy
 
@@ -157,4 +157,24 @@ def entry_formset_class(*, remaining: int) -> type[forms.BaseFormSet]:
         max_num=remaining,
         validate_min=True,
         validate_max=True,
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("What is wrong with this photo?"),
+        choices=EntryReport.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    message = forms.CharField(
+        label=_("Anything to add?"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        required=False,
+        help_text=_("Optional: to be told what the moderators decided."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )

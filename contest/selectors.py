@@ -19,7 +19,7 @@ from contest.models import (
     Participant,
 )
 from gallery.models import Photo, Rendition
-from gallery.selectors import renditions_hash
+from gallery.selectors import renditions_by_spec, renditions_hash
 
 
 def contests_open() -> QuerySet[Contest]:
@@ -202,9 +202,7 @@ def triage_view(*, entry_id: int, filters: QueueFilters) -> TriageView | None:
     )
     if entry is None:
         return None
-    renditions: dict[str, dict[str, Rendition]] = {}
-    for rendition in entry.photo.renditions.all():
-        renditions.setdefault(rendition.spec, {})[rendition.format] = rendition
+    renditions = renditions_by_spec(entry)
     thumbs = Prefetch(
         "photo__renditions", queryset=Rendition.objects.filter(spec="thumb"), to_attr="thumbs"
     )

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 
 from contest.models import Contest, Entry
 from gallery import selectors
-from gallery.views import _absolute, _contest
+from gallery.views import absolute_url, contest_or_404
 
 
 class ApprovedPhotosFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request: HttpRequest, slug: str) -> Contest:  # type: ignore[override]
-        return _contest(slug)
+        return contest_or_404(slug)
 
     def title(self, contest: Contest) -> str:
         return contest.title
@@ -60,7 +60,7 @@ class ApprovedPhotosFeed(Feed):
 
     def item_enclosure_url(self, entry: Entry) -> str | None:
         share = selectors.renditions_by_spec(entry).get("display", {}).get("jpeg")
-        return _absolute(share.file.url) if share else None
+        return absolute_url(share.file.url) if share else None
 
     def item_enclosure_length(self, entry: Entry) -> int:
         share = selectors.renditions_by_spec(entry).get("display", {}).get("jpeg")

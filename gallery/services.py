@@ -19,7 +19,6 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, default_storage, storages
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -167,15 +166,15 @@ def photo_process(*, photo_id: int) -> None:
 
 
 def photo_full_resolution(*, photo: Photo) -> tuple[bytes, str]:
-    """The original for a moderator's eyes: as stored when browsers show it, else a JPEG."""
+    """The original for a moderator's eyes: as stored when browsers show it, else a JPEG.
+
+    Raises images.ImageDecodeError when a HEIC/AVIF original cannot be decoded.
+    """
     with originals_storage().open(photo.original, "rb") as original:
         mime = images.BROWSER_FORMATS.get(photo.original_format)
         if mime is not None:
             return original.read(), mime
-        try:
-            return images.full_size_jpeg(original, policy=upload_policy()), "image/jpeg"
-        except images.ImageDecodeError:
-            raise Http404 from None
+        return images.full_size_jpeg(original, policy=upload_policy()), "image/jpeg"
 
 
 def photo_reprocess(*, photo: Photo, rotation: int) -> None:
@@ -276,14 +275,13 @@ def vote_cast(*, entry: Entry, user: User, ip_address: str | None) -> bool:
     """
     from django.utils.translation import gettext as _
 
-    from contest.services.entries import _hit_rate_limit
-    from contest.services.reports import report_ip_hash
+    from contest.network import network_hash, rate_limit_hit
 
     if not entry.contest.votes_open:
         raise VoteRefused(_("Votes are closed."))
-    ip_hash = report_ip_hash(ip_address=ip_address)
-    if _hit_rate_limit(f"vote:user:{user.pk}", settings.VOTES_PER_HOUR) or (
-        ip_hash and _hit_rate_limit(f"vote:ip:{ip_hash}", settings.VOTES_PER_HOUR_PER_ADDRESS)
+    ip_hash = network_hash(ip_address=ip_address)
+    if rate_limit_hit(f"vote:user:{user.pk}", settings.VOTES_PER_HOUR) or (
+        ip_hash and rate_limit_hit(f"vote:ip:{ip_hash}", settings.VOTES_PER_HOUR_PER_ADDRESS)
     ):
         raise VoteRefused(_("Too many votes in a short time: try again in an hour."))
     try:

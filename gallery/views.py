@@ -29,6 +29,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from contest.models import Contest
+from contest.network import client_ip
+from contest.selectors import contest_get_public
 from gallery import selectors, services
 
 SEED_KEY = "gallery_seed"
@@ -38,13 +40,8 @@ class PublicRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _contest(slug: str) -> Contest:
-    contest = (
-        Contest.objects.exclude(status=Contest.Status.DRAFT)
-        .prefetch_related("themes")
-        .filter(slug=slug)
-        .first()
-    )
+def contest_or_404(slug: str) -> Contest:
+    contest = contest_get_public(slug=slug)
     if contest is None:
         raise Http404
     return contest
@@ -54,13 +51,13 @@ def _shows_votes(contest: Contest) -> bool:
     return contest.show_votes == "always" or not contest.is_accepting_entries()
 
 
-def _absolute(url: str) -> str:
+def absolute_url(url: str) -> str:
     return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
 
 
 @require_GET
 def landing(request: PublicRequest, slug: str) -> HttpResponse:
-    contest = _contest(slug)
+    contest = contest_or_404(slug)
     now = timezone.now()
     return render(
         request,
@@ -195,7 +192,7 @@ def gallery(request: PublicRequest, slug: str) -> HttpResponse:
         if cached is not None:
             placeholder, html = cached
             return HttpResponse(html.replace(placeholder, get_token(request).encode()))
-    contest = _contest(slug)
+    contest = contest_or_404(slug)
     params = _gallery_params(request, contest)
     grid = _grid_html(request, contest, params)
     context = {
@@ -285,7 +282,7 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
     if entry is None:
         raise Http404
     renditions = selectors.renditions_by_spec(entry)
-    url = _absolute(reverse("gallery:photo", args=[public_id]))
+    url = absolute_url(reverse("gallery:photo", args=[public_id]))
     share = renditions.get("share", {}).get("jpeg")
     credit = _("Photo: %(credit)s") % {"credit": entry.participant.credit_name}
     text = f"{entry.title} — {credit}"
@@ -298,7 +295,7 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
             "contest": entry.contest,
             "renditions": renditions,
             "page_url": url,
-            "share_image": _absolute(share.file.url) if share else "",
+            "share_image": absolute_url(share.file.url) if share else "",
             "share": share,
             "share_links": {
                 "facebook": "https://www.facebook.com/sharer/sharer.php?u=" + quote(url, safe=""),
@@ -325,7 +322,7 @@ def vote(request: PublicRequest, public_id: UUID) -> HttpResponse:
         new = services.vote_cast(
             entry=entry,
             user=request.user,  # type: ignore[arg-type]
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         )
     except services.VoteRefused as refused:
         messages.error(request, refused.message)

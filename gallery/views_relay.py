@@ -4,19 +4,13 @@ pages (feed and embed code, social kits, vote bursts)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 from uuid import UUID
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from contest.models import Contest
+from contest.access import staff_permission_required
 from gallery import selectors, services
+from gallery.views import absolute_url, contest_or_404
 
 RELAY = "gallery.relay_photo"
 EMBED_COUNT = 24
@@ -38,31 +33,7 @@ RELAY_PAGE_SIZE = 50
 EMBED_FRAME_ANCESTORS = ["*"]
 
 
-def relay_required(
-    view: Callable[..., HttpResponseBase],
-) -> Callable[..., HttpResponseBase]:
-    """Staff who may relay photos; others are sent to log in, or refused."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not request.user.has_perm(RELAY):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _contest(slug: str) -> Contest:
-    contest = Contest.objects.exclude(status=Contest.Status.DRAFT).filter(slug=slug).first()
-    if contest is None:
-        raise Http404
-    return contest
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
+relay_required = staff_permission_required(RELAY)
 
 
 @require_GET
@@ -70,7 +41,7 @@ def _absolute(path: str) -> str:
 # django-csp types its decorators for views without URL arguments, hence the ignore.
 @csp_replace({"frame-ancestors": EMBED_FRAME_ANCESTORS})  # type: ignore[arg-type]
 def embed(request: HttpRequest, slug: str) -> HttpResponse:
-    contest = _contest(slug)
+    contest = contest_or_404(slug)
     # Keyed by the gallery version like the gallery grid: an approval, refusal or hiding
     # bumps it, so a withdrawn photo never stays on someone else's site.
     key = f"gallery-embed:{contest.pk}:{contest.gallery_version}:{get_language()}"
@@ -93,11 +64,11 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
 @relay_required
 @require_GET
 def relay(request: HttpRequest, slug: str) -> HttpResponse:
-    contest = _contest(slug)
+    contest = contest_or_404(slug)
     page = Paginator(selectors.relay_entries(contest_id=contest.pk), RELAY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    embed_url = _absolute(reverse("gallery:embed", args=[contest.slug]))
+    embed_url = absolute_url(reverse("gallery:embed", args=[contest.slug]))
     title = _("The photos of %(title)s") % {"title": contest.title}
     # HTML to copy, shown as text: a plain str, so the template escapes it once more.
     snippet = (
@@ -111,7 +82,7 @@ def relay(request: HttpRequest, slug: str) -> HttpResponse:
             "contest": contest,
             "page": page,
             "items": [(e, selectors.renditions_by_spec(e)) for e in page.object_list],
-            "feed_url": _absolute(reverse("gallery:feed", args=[contest.slug])),
+            "feed_url": absolute_url(reverse("gallery:feed", args=[contest.slug])),
             "embed_url": embed_url,
             "embed_count": EMBED_COUNT,
             "snippet": snippet,
@@ -140,6 +111,6 @@ def social_kit(request: HttpRequest, public_id: UUID) -> FileResponse:
 @relay_required
 @require_GET
 def vote_bursts(request: HttpRequest, slug: str) -> HttpResponse:
-    contest = _contest(slug)
+    contest = contest_or_404(slug)
     bursts = selectors.vote_bursts(contest_id=contest.pk, now=timezone.now())
     return render(request, "gallery/vote_bursts.html", {"contest": contest, "bursts": bursts})

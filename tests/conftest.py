@@ -224,3 +224,23 @@ def ready_entry(contest: Contest, entrant: Participant) -> Callable[..., Entry]:
         return entry
 
     return make
+
+
+@pytest.fixture
+def approved(ready_entry: Callable[..., Entry], moderator: object) -> Callable[..., Entry]:
+    """A public entry: processed for real, then approved by a moderator as seen."""
+    from contest.services.moderation import entry_decide
+    from gallery.selectors import renditions_hash
+
+    def make(**kwargs: object) -> Entry:
+        entry = ready_entry(**kwargs)
+        entry_decide(
+            entry_id=entry.pk,
+            version=entry.version,
+            moderator=moderator,  # type: ignore[arg-type]
+            approve=True,
+            seen_renditions=renditions_hash(entry.photo.renditions.all()),
+        )
+        return Entry.objects.select_related("photo", "contest", "participant").get(pk=entry.pk)
+
+    return make

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
-from django.core.cache import cache
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -21,6 +20,7 @@ from sesame.utils import get_query_string
 
 from contest.emails import send_templated_mail
 from contest.models import Contest, Enrollment, Entry, Participant, Theme
+from contest.network import rate_limit_hit
 from gallery import images
 from gallery.services import photo_create, photo_delete_original
 
@@ -50,24 +50,14 @@ class EntryDraft:
     theme: Theme | None
 
 
-def _hit_rate_limit(key: str, limit: int) -> bool:
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > limit
-
-
 def participant_request_signin(
     *, email: str, next_url: str, ip_address: str | None, language: str
 ) -> None:
     """E-mails a sign-in link; creates the participant on first request."""
     email = email.strip().lower()
     limit = settings.SIGNIN_RATE_PER_HOUR
-    if _hit_rate_limit(f"signin:email:{email}", limit) or (
-        ip_address and _hit_rate_limit(f"signin:ip:{ip_address}", limit * 10)
+    if rate_limit_hit(f"signin:email:{email}", limit) or (
+        ip_address and rate_limit_hit(f"signin:ip:{ip_address}", limit * 10)
     ):
         raise SignInRateLimited
     user_model = get_user_model()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +17,7 @@ from django.utils import timezone
 
 from contest.emails import send_templated_mail
 from contest.models import Entry, EntryReport, ModerationDigest, ModerationEvent
-from contest.services.entries import _hit_rate_limit
+from contest.network import network_hash, rate_limit_hit
 from gallery.models import Photo, Rendition
 
 logger = logging.getLogger(__name__)
@@ -59,32 +56,6 @@ def entry_get_reportable(*, public_id: UUID) -> Entry | None:
     )
 
 
-def _network(ip_address: str | None) -> str:
-    """The address a visitor is counted by: IPv4 as is, IPv6 by its /64.
-
-    One IPv6 subscriber holds a whole /64 and can pick any address in it at will.
-    """
-    if not ip_address:
-        return ""
-    try:
-        address = ipaddress.ip_address(ip_address)
-    except ValueError:
-        return ""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
-
-
-def report_ip_hash(*, ip_address: str | None) -> str:
-    """HMAC-SHA256 of the visitor's network address, keyed with SECRET_KEY; "" if unknown."""
-    network = _network(ip_address)
-    if not network:
-        return ""
-    return hmac.new(settings.SECRET_KEY.encode(), network.encode(), hashlib.sha256).hexdigest()
-
-
 def _reporters_since_decision(*, entry_id: int, decided_at: datetime | None) -> int:
     reports = EntryReport.objects.filter(entry_id=entry_id)
     if decided_at is not None:
@@ -109,10 +80,10 @@ def entry_report(
     """
     if reason not in EntryReport.Reason.values:
         raise ValueError(f"unknown reason {reason!r}")
-    ip_hash = report_ip_hash(ip_address=ip_address)
+    ip_hash = network_hash(ip_address=ip_address)
     # Keyed by the hash so that not even the cache holds the address. Visitors without a
     # known address share one bucket.
-    if _hit_rate_limit(f"report:ip:{ip_hash or 'unknown'}", settings.REPORTS_PER_HOUR):
+    if rate_limit_hit(f"report:ip:{ip_hash or 'unknown'}", settings.REPORTS_PER_HOUR):
         raise ReportRateLimited
     with transaction.atomic():
         report = EntryReport.objects.create(

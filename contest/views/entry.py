@@ -25,16 +25,13 @@ from sesame.utils import get_user
 from contest import selectors, services
 from contest.forms import ConsentForm, ProfileForm, SignInForm, entry_formset_class
 from contest.models import Contest, Participant
+from contest.network import client_ip
 
 View = Callable[..., HttpResponse]
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _safe_next(request: HttpRequest, url: str | None, default: str) -> str:
@@ -70,7 +67,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             services.participant_request_signin(
                 email=email,
                 next_url=next_url,
-                ip_address=_client_ip(request),
+                ip_address=client_ip(request),
                 language=get_language(),
             )
         except services.SignInRateLimited:
@@ -191,7 +188,7 @@ def rules(request: HttpRequest, contest: Contest, participant: Participant) -> H
             allows_gallery=form.cleaned_data.get("allows_gallery", False),
             allows_social=form.cleaned_data.get("allows_social", False),
             allows_print=form.cleaned_data.get("allows_print", False),
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
         )
         return redirect("contest:upload", slug=contest.slug)
     return render(request, "contest/rules.html", {"contest": contest, "form": form})

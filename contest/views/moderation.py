@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from functools import wraps
-from typing import Any
+from collections.abc import Iterator
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
@@ -22,7 +18,6 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
-from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,10 +27,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from contest import selectors
+from contest.access import staff_permission_required
 from contest.forms_moderation import BulkForm, DecisionForm, QueueFilterForm
 from contest.models import Entry, ModerationEvent
 from contest.selectors import QueueFilters
 from contest.services import moderation as services
+from gallery.images import ImageDecodeError
 from gallery.models import Photo
 from gallery.selectors import renditions_hash
 
@@ -46,20 +43,7 @@ class ModeratorRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def moderator_required(
-    view: Callable[..., HttpResponseBase],
-) -> Callable[..., HttpResponseBase]:
-    """Staff with the moderation permission; others are sent to log in, or refused."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not request.user.has_perm(MODERATE):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+moderator_required = staff_permission_required(MODERATE)
 
 
 def _filters(request: HttpRequest) -> QueueFilters:
@@ -332,7 +316,10 @@ def original(request: ModeratorRequest, public_id: UUID) -> FileResponse:
     photo = Photo.objects.filter(public_id=public_id).first()
     if photo is None:
         raise Http404
-    data, content_type = photo_full_resolution(photo=photo)
+    try:
+        data, content_type = photo_full_resolution(photo=photo)
+    except (ImageDecodeError, FileNotFoundError):
+        raise Http404 from None  # a failed photo has nothing to show at full size
     response = FileResponse(io.BytesIO(data), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"

@@ -4,37 +4,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from contest.models import EntryReport
+from contest.forms import ReportForm
+from contest.network import client_ip
 from contest.selectors import thumbs_of
 from contest.services import reports
-
-
-class ReportForm(forms.Form):
-    # Kept beside its only view: contest/forms.py is being reworked for moderation.
-    reason = forms.ChoiceField(
-        label=_("What is wrong with this photo?"),
-        choices=EntryReport.Reason.choices,
-        widget=forms.RadioSelect,
-    )
-    message = forms.CharField(
-        label=_("Anything to add?"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    email = forms.EmailField(
-        label=_("Your e-mail address"),
-        required=False,
-        help_text=_("Optional: to be told what the moderators decided."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,7 +32,7 @@ def report(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 message=form.cleaned_data["message"],
                 email=form.cleaned_data["email"],
                 language=get_language(),
-                ip_address=request.META.get("REMOTE_ADDR") or None,
+                ip_address=client_ip(request),
             )
         except reports.ReportRateLimited:
             context["rate_limited"] = True

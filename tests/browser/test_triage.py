@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -22,11 +21,9 @@ from pytest_django.live_server_helper import LiveServer
 from contest.models import Contest, Entry, ModerationEvent, Participant
 from contest.services.moderation import entry_match_duplicates
 from gallery.models import Photo
-from gallery.services import originals_storage, photo_process
 from tests.browser.conftest import PHONE
 from tests.browser.test_entry_flow import assert_accessible
-from tests.factories import EnrollmentFactory, EntryFactory, ParticipantFactory
-from tests.photos import photo_bytes
+from tests.factories import EnrollmentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.browser
 
@@ -54,25 +51,13 @@ def screen(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_entry(contest: Contest) -> Callable[..., Entry]:
-    """An entry whose photo went through the real pipeline (as tests/contest/conftest.py)."""
+def make_entry(ready_entry: Callable[..., Entry]) -> Callable[..., Entry]:
+    """An entry whose photo went through the real pipeline, named after its title."""
 
     def make(*, title: str, participant: Participant, seed: int) -> Entry:
-        data = photo_bytes(900, 600, seed=seed)
-        entry: Entry = EntryFactory(
-            contest=contest, participant=participant, title=title, caption=f"Photo : {title}"
+        return ready_entry(
+            seed=seed, participant=participant, title=title, caption=f"Photo : {title}"
         )
-        name = originals_storage().save(f"t-{entry.pk}.jpg", ContentFile(data))
-        photo = Photo.objects.create(
-            entry=entry,
-            original=name,
-            original_name=f"IMG_{entry.pk}.JPG",
-            original_format="JPEG",
-            original_bytes=len(data),
-        )
-        photo_process(photo_id=photo.pk)
-        entry.refresh_from_db()
-        return entry
 
     return make
 

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from contest import network
 from contest.models import Contest, Entry, EntryReport, ModerationEvent, Participant
 from contest.services import moderation, reports
 from gallery.models import Photo
@@ -96,10 +97,10 @@ def test_it_stores_the_report_with_a_keyed_hash_of_the_address_and_flags_the_ent
 
 
 def test_it_counts_one_ipv6_visitor_by_their_whole_network() -> None:
-    same = reports.report_ip_hash(ip_address="2001:db8:1:2::a")
-    assert same == reports.report_ip_hash(ip_address="2001:db8:1:2:ffff::1")
-    assert same != reports.report_ip_hash(ip_address="2001:db8:1:3::a")
-    assert reports.report_ip_hash(ip_address="::ffff:192.0.2.1") == reports.report_ip_hash(
+    same = network.network_hash(ip_address="2001:db8:1:2::a")
+    assert same == network.network_hash(ip_address="2001:db8:1:2:ffff::1")
+    assert same != network.network_hash(ip_address="2001:db8:1:3::a")
+    assert network.network_hash(ip_address="::ffff:192.0.2.1") == network.network_hash(
         ip_address="192.0.2.1"
     )
 

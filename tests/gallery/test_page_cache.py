@@ -17,25 +17,8 @@ from django.utils import timezone
 from contest.models import Contest, Entry, Participant
 from contest.services.moderation import entry_decide
 from gallery import views
-from gallery.selectors import renditions_hash
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def approved(ready_entry: Callable[..., Entry], moderator: object) -> Callable[..., Entry]:
-    def make(**kwargs: object) -> Entry:
-        entry = ready_entry(**kwargs)
-        entry_decide(
-            entry_id=entry.pk,
-            version=entry.version,
-            moderator=moderator,  # type: ignore[arg-type]
-            approve=True,
-            seen_renditions=renditions_hash(entry.photo.renditions.all()),
-        )
-        return entry
-
-    return make
 
 
 def gallery_url(contest: Contest, query: str = "") -> str:

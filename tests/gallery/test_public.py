@@ -14,9 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from contest.models import Contest, Enrollment, Entry, Participant
-from contest.services.moderation import entry_decide
 from gallery.models import Photo, Vote
-from gallery.selectors import renditions_hash
 from gallery.services import vote_cast
 from tests.conftest import service_missing
 from tests.factories import UserFactory
@@ -24,22 +22,6 @@ from tests.http import csrf_post
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def approved(ready_entry: Callable[..., Entry], moderator: object) -> Callable[..., Entry]:
-    def make(**kwargs: object) -> Entry:
-        entry = ready_entry(**kwargs)
-        entry_decide(
-            entry_id=entry.pk,
-            version=entry.version,
-            moderator=moderator,  # type: ignore[arg-type]
-            approve=True,
-            seen_renditions=renditions_hash(entry.photo.renditions.all()),
-        )
-        return Entry.objects.select_related("photo").get(pk=entry.pk)
-
-    return make
 
 
 def _gallery(client: Client, contest: Contest, query: str = "") -> str:

@@ -21,10 +21,8 @@ from django.urls import reverse
 from PIL import Image
 
 from contest.models import Contest, Enrollment, Entry, Participant
-from contest.services.moderation import entry_decide
 from gallery import selectors, views_relay
 from gallery.models import Vote
-from gallery.selectors import renditions_hash
 from gallery.services import (
     originals_storage,
     social_caption,
@@ -36,22 +34,6 @@ from tests.factories import UserFactory
 from tests.photos import gps_exif, photo_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def approved(ready_entry: Callable[..., Entry], moderator: object) -> Callable[..., Entry]:
-    def make(**kwargs: object) -> Entry:
-        entry = ready_entry(**kwargs)
-        entry_decide(
-            entry_id=entry.pk,
-            version=entry.version,
-            moderator=moderator,  # type: ignore[arg-type]
-            approve=True,
-            seen_renditions=renditions_hash(entry.photo.renditions.all()),
-        )
-        return Entry.objects.select_related("photo", "contest", "participant").get(pk=entry.pk)
-
-    return make
 
 
 def _staff_urls(contest: Contest, entry: Entry) -> list[str]:
