@@ -37,9 +37,9 @@ def main() -> int:
     from django.contrib.auth import get_user_model
 
     from contest.models import Entry
-    from contest.services.moderation import entry_decide
     from gallery import selectors
-    from gallery.models import Photo
+    from moderation.services import entry_decide
+    from photos.models import Photo
 
     entries = Entry.objects.filter(contest__slug=SLUG)
     if not entries.exists():

@@ -20,7 +20,7 @@ What it does, each phase timed:
    approved_renditions equal to their photo's renditions_hash, photos ready, and their
    thumb/display (WebP + JPEG) and share renditions. The rows are made by INSERT ... SELECT
    over generate_series, inside PostgreSQL; the renditions name the files of a handful of
-   real photos made once by the project's own pipeline (gallery.images.process_image), so
+   real photos made once by the project's own pipeline (photos.imaging.process_image), so
    the hashes are the real ones of those files.
 4. in process (Django test client, cache cleared first): the SQL queries and the time of
    the gallery's first page and of a deep page (a cursor ~80 % down the gallery), cold
@@ -197,13 +197,14 @@ def rendition_sets(count: int) -> list[tuple[str, list[RenditionRow]]]:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from gallery import images
-    from gallery.models import Rendition
-    from gallery.selectors import renditions_hash
+    from photos import imaging
+    from photos.models import Rendition
+    from photos.selectors import renditions_hash
+    from photos.services import upload_policy
 
     sets = []
     for k in range(count):
-        result = images.process_image(io.BytesIO(photo_jpeg(k)))
+        result = imaging.process_image(io.BytesIO(photo_jpeg(k)), policy=upload_policy())
         rows = []
         for rendered in result.files:
             name = default_storage.save(
@@ -286,11 +287,25 @@ def fill(*, photos: int, riders: int) -> Any:
         )
         cursor.execute(
             """
+            INSERT INTO photos_photo (id, public_id, original, original_name, original_format,
+                original_bytes, status, failure, attempts, width, height, taken_at, sha256,
+                phash, had_gps, created_at, updated_at, processed_at, rotation,
+                renditions_hash)
+            SELECT g, gen_random_uuid(), 'bench/' || g || '.jpg', 'IMG_' || g || '.JPG',
+                'JPEG', 200000, 'ready', '', 1, 960, 640, NULL, lpad(to_hex(g), 64, '0'),
+                lpad(to_hex(g %% 65536), 16, '0'), false, %(start)s, %(start)s, %(start)s,
+                0, (%(hashes)s::text[])[1 + g %% %(sets)s]
+            FROM generate_series(1, %(photos)s) g
+            """,
+            {"start": start, "hashes": hashes, "sets": RENDITION_SETS, "photos": photos},
+        )
+        cursor.execute(
+            """
             WITH riders AS (SELECT array_agg(id ORDER BY id) AS ids FROM contest_participant)
             INSERT INTO contest_entry (id, title, caption, sha256, moderation, refusal_reason,
                 created_at, contest_id, participant_id, theme_id, approved_renditions,
                 decided_at, decided_by_id, flagged, hidden, refusal_code, report_count,
-                version, vote_count)
+                version, vote_count, photo_id)
             SELECT g, 'Photo ' || g, 'Une vue du réseau, photo numéro ' || g || '.',
                 lpad(to_hex(g), 64, '0'), 'approved', '',
                 %(start)s + g * interval '10 seconds' - interval '1 hour',
@@ -298,7 +313,7 @@ def fill(*, photos: int, riders: int) -> Any:
                 (%(themes)s::bigint[])[1 + g %% 3],
                 (%(hashes)s::text[])[1 + g %% %(sets)s],
                 %(start)s + g * interval '10 seconds', %(moderator)s,
-                false, false, '', 0, 1, (g * 7919) %% 97
+                false, false, '', 0, 1, (g * 7919) %% 97, g
             FROM generate_series(1, %(photos)s) g, riders
             """,
             {
@@ -312,27 +327,13 @@ def fill(*, photos: int, riders: int) -> Any:
             },
         )
         cursor.execute(
-            """
-            INSERT INTO gallery_photo (id, public_id, original, original_name, original_format,
-                original_bytes, status, failure, attempts, width, height, taken_at, sha256,
-                phash, had_gps, created_at, updated_at, processed_at, entry_id, rotation,
-                renditions_hash)
-            SELECT g, gen_random_uuid(), 'bench/' || g || '.jpg', 'IMG_' || g || '.JPG',
-                'JPEG', 200000, 'ready', '', 1, 960, 640, NULL, lpad(to_hex(g), 64, '0'),
-                lpad(to_hex(g %% 65536), 16, '0'), false, %(start)s, %(start)s, %(start)s,
-                g, 0, (%(hashes)s::text[])[1 + g %% %(sets)s]
-            FROM generate_series(1, %(photos)s) g
-            """,
-            {"start": start, "hashes": hashes, "sets": RENDITION_SETS, "photos": photos},
-        )
-        cursor.execute(
             "CREATE TEMP TABLE bench_set (k int, spec text, format text, file text,"
             " width int, height int, bytes int)"
         )
         cursor.executemany("INSERT INTO bench_set VALUES (%s, %s, %s, %s, %s, %s, %s)", set_rows)
         cursor.execute(
             """
-            INSERT INTO gallery_rendition (spec, format, file, width, height, bytes, created_at,
+            INSERT INTO photos_rendition (spec, format, file, width, height, bytes, created_at,
                 photo_id)
             SELECT s.spec, s.format, s.file, s.width, s.height, s.bytes, %(start)s, g
             FROM generate_series(1, %(photos)s) g JOIN bench_set s ON s.k = g %% %(sets)s
@@ -340,7 +341,7 @@ def fill(*, photos: int, riders: int) -> Any:
             """,
             {"start": start, "photos": photos, "sets": RENDITION_SETS},
         )
-        for table in ("contest_entry", "gallery_photo"):
+        for table in ("contest_entry", "photos_photo"):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608
                 f" (SELECT max(id) FROM {table}))"
@@ -377,19 +378,20 @@ def urls_of(contest: Any, photos: int) -> dict[str, str]:
     from django.urls import reverse
 
     from contest.models import Entry
+    from contest.selectors import entries_public
     from gallery import selectors
-    from gallery.models import Photo
+    from photos.models import Photo
 
     gallery = reverse("gallery:gallery", args=[contest.slug])
     deep = (
-        selectors.public_entries(contest_id=contest.pk)
+        entries_public(contest_id=contest.pk)
         .order_by("-decided_at", "-id")
         .only("id", "decided_at")[int(photos * DEEP_FRACTION)]
     )
     assert isinstance(deep, Entry)
     # The cursor the "Load more photos" link of the page before would carry.
     cursor = selectors._cursor_of(deep, "recent")
-    photo = Photo.objects.only("public_id").get(entry_id=photos // 2)
+    photo = Photo.objects.only("public_id").get(entry__id=photos // 2)
     theme = contest.themes.order_by("position").first()
     return {
         "first": f"{gallery}?ordre=recent",

@@ -152,8 +152,8 @@ def make_contest(slug: str, count: int, seed_base: int) -> Any:
     from django.utils import timezone
 
     from contest.models import Contest, Enrollment, Entry, Participant
-    from gallery.models import Photo
-    from gallery.services import originals_storage, photo_process
+    from photos.models import Photo
+    from photos.services import originals_storage, photo_process
 
     now = timezone.now()
     contest = Contest.objects.create(
@@ -186,20 +186,20 @@ def make_contest(slug: str, count: int, seed_base: int) -> Any:
                 allows_print=True,
             )
         data = photo_jpeg(seed_base + index)
-        entry = Entry.objects.create(
+        name = originals_storage().save(f"bench-{seed_base + index}.jpg", ContentFile(data))
+        photo = Photo.objects.create(
+            original=name,
+            original_name=f"IMG_{index:04}.JPG",
+            original_format="JPEG",
+            original_bytes=len(data),
+        )
+        Entry.objects.create(
             contest=contest,
             participant=participant,
             title=f"Photo {index + 1} of {slug}",
             caption=f"Generated picture number {index + 1}.",
             sha256=f"{seed_base + index:064x}",
-        )
-        name = originals_storage().save(f"bench-{entry.pk}.jpg", ContentFile(data))
-        photo = Photo.objects.create(
-            entry=entry,
-            original=name,
-            original_name=f"IMG_{index:04}.JPG",
-            original_format="JPEG",
-            original_bytes=len(data),
+            photo=photo,
         )
         photo_process(photo_id=photo.pk)
     return contest
@@ -367,7 +367,7 @@ def main() -> int:
 
         server, app = start_server()
         base = f"http://localhost:{server.port}"
-        triage_url = base + reverse("contest:triage_start")
+        triage_url = base + reverse("moderation:triage_start")
 
         from playwright.sync_api import sync_playwright
 

@@ -7,13 +7,13 @@ Run from the project root:
 
 It makes photo-like test files in a temp folder: a 12 MP JPEG (4000x3000, EXIF orientation 6,
 quality 90), and the same picture as HEIC, PNG and WebP. For each file it times
-`gallery.images.process_image` (every rendition in RENDITION_SPECS, plus the metadata) against
+`photos.imaging.process_image` (every rendition in RENDITION_SPECS, plus the metadata) against
 the naive way: Image.open, ImageOps.exif_transpose, then for each spec its own LANCZOS resize of
 the full image (ImageOps.contain or ImageOps.fit) saved in the same formats and qualities.
 
-The project encodes on one thread beside the resizing (gallery.images.ENCODER_THREADS); the
-"1 thread" column is the project with everything on the calling thread, and its ratio is
-against the naive pipeline: the gain without borrowing a second core.
+The project encodes on one thread beside the resizing (ENCODER_THREADS in
+photos.imaging.encoding); the "1 thread" column is the project with everything on the calling
+thread, and its ratio is against the naive pipeline: the gain without borrowing a second core.
 
 A third pipeline, "naive, same encoders", is the naive one saving with the project's encoder
 settings (WebP method 2 instead of libwebp's default 4): the ratio against it is what decoding
@@ -120,20 +120,28 @@ def make_inputs(folder: Path) -> None:
 
 
 def run_project(path: Path, threads: int | None = None) -> int:
-    from gallery import images
-    from gallery.images import process_image
+    from photos import imaging
+    from photos.imaging import encoding
 
     if threads is not None:
-        images.ENCODER_THREADS = threads
+        encoding.ENCODER_THREADS = threads  # process_image reads it at each call
+    # The defaults of the PHOTO_* settings in config/settings.py, without loading Django.
+    policy = imaging.UploadPolicy(
+        max_bytes=25 * 1024 * 1024,
+        max_pixels=50_000_000,
+        min_short_side=320,
+        formats=("JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF"),
+    )
     with path.open("rb") as fp:
-        result = process_image(fp)
+        result = imaging.process_image(fp, policy=policy)
     return sum(len(file.data) for file in result.files)
 
 
 def run_naive(path: Path, webp_method: int | None = None) -> int:
     from PIL import Image, ImageOps
 
-    from gallery.images import JPEG_QUALITY, RENDITION_SPECS, WEBP_QUALITY
+    from photos.imaging import RENDITION_SPECS
+    from photos.imaging.encoding import JPEG_QUALITY, WEBP_QUALITY
 
     webp = {"quality": WEBP_QUALITY}
     if webp_method is not None:
@@ -161,7 +169,7 @@ def run_naive(path: Path, webp_method: int | None = None) -> int:
 
 
 def run_naive_same_encoders(path: Path) -> int:
-    from gallery.images import WEBP_METHOD
+    from photos.imaging.encoding import WEBP_METHOD
 
     return run_naive(path, WEBP_METHOD)
 
@@ -179,9 +187,9 @@ PIPELINES = {
 
 
 def child(pipeline: str, path: Path, warm: Path) -> None:
-    import pillow_heif  # noqa: F401  (both pipelines read HEIC; gallery.images registers it)
+    import pillow_heif  # noqa: F401  (both pipelines read HEIC; photos.imaging registers it)
 
-    import gallery.images  # noqa: F401
+    import photos.imaging  # noqa: F401
 
     run = PIPELINES[pipeline]
     run(warm)
@@ -246,7 +254,7 @@ def main() -> int:
 
     print()
     print(
-        f"gallery.images.process_image vs naive Pillow: median ms of {args.repeat} runs,"
+        f"photos.imaging.process_image vs naive Pillow: median ms of {args.repeat} runs,"
         " peak RSS MB (delta after imports), each run in a fresh process"
     )
     header = (

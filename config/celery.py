@@ -6,6 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("coverline")
+# Every task enqueues after commit the same way, and never raises a broker error there.
+app = Celery("coverline", task_cls="core.tasks:OnCommitTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

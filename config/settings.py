@@ -39,7 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "storages",
+    # The apps, bottom of the stack first (README "How the parts fit together").
+    "core",
+    "notifications",
+    "photos",
     "contest",
+    "moderation",
     "gallery",
     "jury",
 ]
@@ -224,16 +229,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-photos": {
-        "task": "gallery.tasks.requeue_stuck_photos",
+        "task": "photos.tasks.requeue_stuck_photos",
         "schedule": timedelta(minutes=5),
     },
     "requeue-decision-emails": {
-        "task": "contest.tasks.requeue_decision_emails",
+        "task": "moderation.tasks.requeue_decision_emails",
         "schedule": timedelta(minutes=5),
     },
     "moderation-digest": {
-        "task": "contest.tasks.send_moderation_digest",
+        "task": "moderation.tasks.send_moderation_digest",
         "schedule": timedelta(minutes=30),
+    },
+    "requeue-outbox": {
+        "task": "notifications.tasks.requeue_messages",
+        "schedule": timedelta(minutes=5),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

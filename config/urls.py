@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("contest.urls")),
+    path("", include("moderation.urls")),
     path("", include("gallery.urls")),
 ]
 

@@ -1,16 +1,6 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
-from contest.models import (
-    Contest,
-    Enrollment,
-    Entry,
-    EntryReport,
-    ModerationEvent,
-    Participant,
-    Theme,
-)
-from gallery.models import Photo
+from contest.models import Contest, Enrollment, Entry, Participant, Theme
 
 
 class ThemeInline(admin.TabularInline):
@@ -54,66 +44,9 @@ class EnrollmentAdmin(admin.ModelAdmin):
     readonly_fields = ("accepted_at", "ip_address", "rules_version")
 
 
-class PhotoInline(admin.StackedInline):
-    model = Photo
-    can_delete = False
-    readonly_fields = (
-        "public_id",
-        "original_name",
-        "original_format",
-        "original_bytes",
-        "status",
-        "failure",
-        "attempts",
-        "width",
-        "height",
-        "taken_at",
-        "sha256",
-        "phash",
-        "had_gps",
-    )
-    exclude = ("original",)
-
-
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
     list_display = ("title", "contest", "participant", "moderation", "flagged", "created_at")
     list_filter = ("contest", "moderation", "flagged", "hidden")
     search_fields = ("title", "participant__credit_name")
-    raw_id_fields = ("participant",)
-    inlines = (PhotoInline,)
-
-
-@admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin):
-    """The audit log is read-only: history is not edited."""
-
-    list_display = (
-        "created_at",
-        "entry",
-        "action",
-        "actor",
-        "from_state",
-        "to_state",
-        "reason",
-        "email",
-    )
-    list_filter = ("action", "reason", "email")
-    search_fields = ("entry__title", "actor__username", "note")
-    raw_id_fields = ("entry", "actor")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(EntryReport)
-class EntryReportAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "entry", "reason", "email")
-    list_filter = ("reason",)
-    raw_id_fields = ("entry",)
+    raw_id_fields = ("participant", "photo")

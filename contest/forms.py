@@ -8,9 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from contest.models import Contest, EntryReport, Participant, Theme
-from gallery import images
-from gallery.services import upload_policy
+from contest.models import Contest, Participant, Theme
+from photos import imaging
+from photos.services import upload_policy
 
 REJECTION_MESSAGES = {
     "empty": _("The file is empty."),
@@ -131,13 +131,13 @@ class EntryForm(forms.Form):
         theme_field.queryset = themes
         if not contest.themes.exists():
             del self.fields["theme"]
-        self.info: images.UploadInfo | None = None
+        self.info: imaging.UploadInfo | None = None
 
     def clean_photo(self) -> Any:
         upload = self.cleaned_data["photo"]
         try:
-            self.info = images.inspect_upload(upload, size=upload.size, policy=upload_policy())
-        except images.ImageRejected as exc:
+            self.info = imaging.inspect_upload(upload, size=upload.size, policy=upload_policy())
+        except imaging.ImageRejected as exc:
             message = REJECTION_MESSAGES.get(exc.code, REJECTION_MESSAGES["corrupt"])
             raise ValidationError(message, code=exc.code, params=exc.params) from None
         return upload
@@ -157,24 +157,4 @@ def entry_formset_class(*, remaining: int) -> type[forms.BaseFormSet]:
         max_num=remaining,
         validate_min=True,
         validate_max=True,
-    )
-
-
-class ReportForm(forms.Form):
-    reason = forms.ChoiceField(
-        label=_("What is wrong with this photo?"),
-        choices=EntryReport.Reason.choices,
-        widget=forms.RadioSelect,
-    )
-    message = forms.CharField(
-        label=_("Anything to add?"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    email = forms.EmailField(
-        label=_("Your e-mail address"),
-        required=False,
-        help_text=_("Optional: to be told what the moderators decided."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )

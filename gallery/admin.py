@@ -1,31 +1,10 @@
 from django.contrib import admin
 
-from gallery.models import Photo, Rendition
+from gallery.models import Vote
 
 
-class RenditionInline(admin.TabularInline):
-    model = Rendition
-    extra = 0
-    readonly_fields = ("spec", "format", "file", "width", "height", "bytes")
-
-
-@admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
-    list_display = ("public_id", "entry", "status", "failure", "attempts", "created_at")
-    list_filter = ("status", "failure")
-    readonly_fields = (
-        "public_id",
-        "entry",
-        "original_name",
-        "original_format",
-        "original_bytes",
-        "attempts",
-        "width",
-        "height",
-        "taken_at",
-        "sha256",
-        "phash",
-        "had_gps",
-    )
-    exclude = ("original",)
-    inlines = (RenditionInline,)
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "entry", "user")
+    raw_id_fields = ("entry", "user")
+    readonly_fields = ("entry", "user", "ip_hash", "created_at")

@@ -59,11 +59,11 @@ class ApprovedPhotosFeed(Feed):
         return entry.decided_at
 
     def item_enclosure_url(self, entry: Entry) -> str | None:
-        share = selectors.renditions_by_spec(entry).get("display", {}).get("jpeg")
+        share = selectors.renditions_by_spec(entry.photo).get("display", {}).get("jpeg")
         return absolute_url(share.file.url) if share else None
 
     def item_enclosure_length(self, entry: Entry) -> int:
-        share = selectors.renditions_by_spec(entry).get("display", {}).get("jpeg")
+        share = selectors.renditions_by_spec(entry.photo).get("display", {}).get("jpeg")
         return share.bytes if share else 0
 
     item_enclosure_mime_type = "image/jpeg"

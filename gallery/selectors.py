@@ -1,9 +1,8 @@
-"""Reads about photos and renditions."""
+"""Reads for the public pages and the community manager's relay."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -12,17 +11,19 @@ from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Prefet
 from django.db.models.functions import Cast, Mod, TruncHour
 
 from contest.models import Enrollment, Entry
-from gallery.models import Photo, Rendition, Vote
+from contest.selectors import entries_public
+from gallery.models import Vote
+from photos.models import Rendition
+from photos.selectors import renditions_by_spec
 
-
-def renditions_hash(renditions: Iterable[Rendition]) -> str:
-    """Names the renditions a person saw; a remade rendition gets a new file name.
-
-    A moderator's approval is bound to this value: what was approved is what is published.
-    """
-    parts = sorted(f"{r.spec}.{r.format}:{r.file.name}:{r.bytes}" for r in renditions)
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest() if parts else ""
-
+__all__ = [
+    "ORDERS",
+    "PAGE_SIZE",
+    "gallery_page",
+    "parse_cursor",
+    "public_entry",
+    "renditions_by_spec",
+]
 
 # --- the public gallery ------------------------------------------------------------------
 
@@ -34,37 +35,15 @@ _SHUFFLE_MULTIPLIER = 2654435761
 _SHUFFLE_MODULUS = 2147483647
 
 
-def public_entries(*, contest_id: int) -> QuerySet[Entry]:
-    """Entries anyone may see: approved, not hidden by reports, showing exactly the
-    renditions the moderator approved, from participants who allowed the public gallery."""
-    consent = Enrollment.objects.filter(
-        contest_id=OuterRef("contest_id"),
-        participant_id=OuterRef("participant_id"),
-        allows_gallery=True,
-    )
-    return Entry.objects.filter(
-        contest_id=contest_id,
-        moderation=Entry.Moderation.APPROVED,
-        hidden=False,
-        photo__status=Photo.Status.READY,
-        approved_renditions=F("photo__renditions_hash"),
-    ).filter(Exists(consent))
-
-
 def public_entry(*, public_id: UUID) -> Entry | None:
     """One public photo with what its page shows, or None."""
-    entry = (
-        Entry.objects.filter(photo__public_id=public_id)
+    return (
+        entries_public()
+        .filter(photo__public_id=public_id)
         .select_related("photo", "participant", "theme", "contest")
         .prefetch_related("photo__renditions")
         .first()
     )
-    if (
-        entry is None
-        or not public_entries(contest_id=entry.contest_id).filter(pk=entry.pk).exists()
-    ):
-        return None
-    return entry
 
 
 @dataclass(frozen=True)
@@ -88,10 +67,10 @@ def gallery_page(
     size: int = PAGE_SIZE,
 ) -> GalleryPage:
     """One page of the gallery after `cursor` (keyset: as fast on page 5,000 as on page 1)."""
-    entries = public_entries(contest_id=contest_id)
+    entries = entries_public(contest_id=contest_id)
     if theme_id:
         entries = entries.filter(theme_id=theme_id)
-    after = _parse_cursor(cursor)
+    after = parse_cursor(cursor)
     if order == "votes":
         entries = entries.order_by("-vote_count", "-id")
         if after:
@@ -140,28 +119,20 @@ def _cursor_of(entry: Entry, order: str) -> str:
     return f"{stamp}_{entry.pk}"
 
 
-def _parse_cursor(cursor: str) -> tuple[int, int] | None:
-    try:
-        value, last_id = cursor.split("_")
-        return int(value), int(last_id)
-    except ValueError:
+def parse_cursor(cursor: str) -> tuple[int, int] | None:
+    """(value, id) of a "load more" cursor, or None when it is not one of ours."""
+    value, sep, last_id = cursor.partition("_")
+    if not sep or len(cursor) > 40 or not value.lstrip("-").isdigit() or not last_id.isdigit():
         return None
+    return int(value), int(last_id)
+
+
+def vote_exists(*, entry_id: int, user_id: int) -> bool:
+    return Vote.objects.filter(entry_id=entry_id, user_id=user_id).exists()
 
 
 def latest_public(*, contest_id: int, count: int = 6) -> Sequence[Entry]:
     return gallery_page(contest_id=contest_id, size=count).entries
-
-
-def renditions_by_spec(entry: Entry) -> dict[str, dict[str, Rendition]]:
-    """{"thumb": {"webp": r, "jpeg": r}, ...} from whatever the selector prefetched."""
-    photo = entry.photo
-    renditions = getattr(photo, "public_renditions", None)
-    if renditions is None:
-        renditions = photo.renditions.all()
-    grouped: dict[str, dict[str, Rendition]] = {}
-    for rendition in renditions:
-        grouped.setdefault(rendition.spec, {})[rendition.format] = rendition
-    return grouped
 
 
 # --- the social relay (the community manager's pages) ------------------------------------
@@ -179,7 +150,7 @@ def relay_entries(*, contest_id: int) -> QuerySet[Entry]:
         allows_social=True,
     )
     return (
-        public_entries(contest_id=contest_id)
+        entries_public(contest_id=contest_id)
         .annotate(allows_social=Exists(social))
         .select_related("photo", "participant")
         .prefetch_related(

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from contest.access import staff_permission_required
-from gallery import selectors, services
+from core.access import staff_permission_required
+from gallery import page_cache, selectors, services
 from gallery.views import absolute_url, contest_or_404
 
 RELAY = "gallery.relay_photo"
@@ -45,19 +44,22 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     # Keyed by the gallery version like the gallery grid: an approval, refusal or hiding
     # bumps it, so a withdrawn photo never stays on someone else's site.
     key = f"gallery-embed:{contest.pk}:{contest.gallery_version}:{get_language()}"
-    html = cache.get(key)
-    if html is None:
+
+    def render_embed() -> str:
         entries = selectors.latest_public(contest_id=contest.pk, count=EMBED_COUNT)
         # No request: the page is the same for everyone (no user, no CSRF token) so it can
         # be cached whole.
-        html = render_to_string(
+        return render_to_string(
             "gallery/embed.html",
             {
                 "contest": contest,
-                "items": [(e, selectors.renditions_by_spec(e)) for e in entries],
+                "items": [(e, selectors.renditions_by_spec(e.photo)) for e in entries],
             },
         )
-        cache.set(key, html, settings.GALLERY_CACHE_SECONDS)
+
+    html = page_cache.fragment_get_or_render(
+        key, render_embed, seconds=settings.GALLERY_CACHE_SECONDS
+    )
     return HttpResponse(html)
 
 
@@ -81,7 +83,7 @@ def relay(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "contest": contest,
             "page": page,
-            "items": [(e, selectors.renditions_by_spec(e)) for e in page.object_list],
+            "items": [(e, selectors.renditions_by_spec(e.photo)) for e in page.object_list],
             "feed_url": absolute_url(reverse("gallery:feed", args=[contest.slug])),
             "embed_url": embed_url,
             "embed_count": EMBED_COUNT,

@@ -18,8 +18,8 @@ from django.test import Client
 
 from config.celery import app
 from contest.models import Contest, Entry, Participant
-from gallery.models import Photo
-from gallery.services import originals_storage, photo_process
+from photos.models import Photo
+from photos.services import originals_storage, photo_process
 from tests.factories import (
     ContestFactory,
     EnrollmentFactory,
@@ -28,7 +28,7 @@ from tests.factories import (
     ThemeFactory,
     UserFactory,
 )
-from tests.photos import photo_bytes
+from tests.images import photo_bytes
 
 REQUIRE_SERVICES = os.environ.get("COVERLINE_REQUIRE_SERVICES") == "1"
 
@@ -111,7 +111,7 @@ def anonymous_client() -> Client:
 
 
 # The data migrations that give the staff groups their permissions, each with its ROLES.
-GROUP_MIGRATIONS = ("contest.migrations.0003_groups", "gallery.migrations.0005_marketing_relay")
+GROUP_MIGRATIONS = ("contest.migrations.0002_groups", "gallery.migrations.0002_marketing_relay")
 
 
 def _staff_in(group: str, email: str) -> object:
@@ -210,14 +210,15 @@ def ready_entry(contest: Contest, entrant: Participant) -> Callable[..., Entry]:
 
     def make(*, seed: int = 0, participant: Participant | None = None, **fields: object) -> Entry:
         data = photo_bytes(900, 600, seed=seed)
-        entry: Entry = EntryFactory(contest=contest, participant=participant or entrant, **fields)
-        name = originals_storage().save(f"t-{entry.pk}.jpg", ContentFile(data))
+        name = originals_storage().save(f"t-{seed}.jpg", ContentFile(data))
         photo = Photo.objects.create(
-            entry=entry,
             original=name,
             original_name="IMG_1.JPG",
             original_format="JPEG",
             original_bytes=len(data),
+        )
+        entry: Entry = EntryFactory(
+            contest=contest, participant=participant or entrant, photo=photo, **fields
         )
         photo_process(photo_id=photo.pk)
         entry.refresh_from_db()
@@ -229,8 +230,8 @@ def ready_entry(contest: Contest, entrant: Participant) -> Callable[..., Entry]:
 @pytest.fixture
 def approved(ready_entry: Callable[..., Entry], moderator: object) -> Callable[..., Entry]:
     """A public entry: processed for real, then approved by a moderator as seen."""
-    from contest.services.moderation import entry_decide
-    from gallery.selectors import renditions_hash
+    from moderation.services import entry_decide
+    from photos.selectors import renditions_hash
 
     def make(**kwargs: object) -> Entry:
         entry = ready_entry(**kwargs)

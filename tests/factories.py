@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from contest.models import Contest, Enrollment, Entry, Participant, Theme
-from gallery.models import Photo
+from photos.models import Photo
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -68,23 +68,23 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     allows_print = True
 
 
+class PhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Photo
+
+    original = factory.Sequence(lambda n: f"missing-{n}.jpg")
+    original_name = "IMG_0001.JPG"
+    original_format = "JPEG"
+    original_bytes = 1000
+
+
 class EntryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Entry
 
     contest = factory.SubFactory(ContestFactory)
     participant = factory.SubFactory(ParticipantFactory)
+    photo = factory.SubFactory(PhotoFactory)
     title = "Le tram au lever du jour"
     caption = "Un tramway blanc traverse un pont, le ciel est orange."
     sha256 = factory.Sequence(lambda n: f"{n:064x}")
-
-
-class PhotoFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Photo
-
-    entry = factory.SubFactory(EntryFactory)
-    original = factory.Sequence(lambda n: f"missing-{n}.jpg")
-    original_name = "IMG_0001.JPG"
-    original_format = "JPEG"
-    original_bytes = 1000

@@ -22,9 +22,10 @@ from sesame.utils import get_query_string
 
 from contest.forms import REJECTION_MESSAGES
 from contest.models import Contest, Entry, Participant
-from gallery.models import Photo
-from gallery.services import photo_process
-from tests.photos import SHARED_PHOTOS, photo_bytes
+from photos.models import Photo
+from photos.services import photo_process
+from tests.images import SHARED_PHOTOS, photo_bytes
+from tests.mail import deliver_mail
 
 pytestmark = pytest.mark.browser
 
@@ -100,6 +101,7 @@ def in_french(message: Any) -> str:
 
 def signin_link(live_server: LiveServer) -> str:
     """The link from the last mail, for this live server rather than SITE_URL."""
+    deliver_mail()
     match = re.search(r"http://testserver(/\S+)", mail.outbox[-1].body)
     assert match, mail.outbox[-1].body
     return live_server.url + match.group(1)
@@ -173,6 +175,7 @@ def test_it_takes_a_new_rider_from_the_emailed_link_to_a_prepared_photo(
     page.locator("main button[type=submit]").click()
     expect(page.locator("main strong")).to_have_text("Lea@Example.org")
     assert_accessible(page, "check-your-mail page")
+    deliver_mail()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["lea@example.org"]
 

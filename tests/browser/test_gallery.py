@@ -19,13 +19,14 @@ from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from contest.models import Contest, Entry, Participant
-from contest.services.moderation import entry_decide
-from gallery.models import Photo, Rendition
-from gallery.selectors import PAGE_SIZE, renditions_hash
-from gallery.services import originals_storage, photo_process
+from gallery.selectors import PAGE_SIZE
+from moderation.services import entry_decide
+from photos.models import Photo, Rendition
+from photos.selectors import renditions_hash
+from photos.services import originals_storage, photo_process
 from tests.browser.test_entry_flow import assert_accessible, signin_link
 from tests.factories import EntryFactory
-from tests.photos import photo_bytes
+from tests.images import photo_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -66,18 +67,10 @@ def publish(
         real: list[Photo] = []
         entries = []
         for index in range(count):
-            entry: Entry = EntryFactory(
-                contest=contest,
-                participant=(entrant, other_entrant)[index % 2],
-                title=title_of(index),
-                caption=f"Un bus au terminus, vue numéro {index}.",
-                theme=seasons if index % SEASONS_EVERY == 0 else city,
-            )
             if index < REAL_PHOTOS:
                 data = photo_bytes(320, 320, seed=index + 1)
-                name = originals_storage().save(f"t-{entry.pk}.jpg", ContentFile(data))
+                name = originals_storage().save(f"t-{index}.jpg", ContentFile(data))
                 photo = Photo.objects.create(
-                    entry=entry,
                     original=name,
                     original_name=f"IMG_{index}.JPG",
                     original_format="JPEG",
@@ -89,7 +82,6 @@ def publish(
             else:
                 model = real[index % REAL_PHOTOS]
                 photo = Photo.objects.create(
-                    entry=entry,
                     original=model.original,
                     original_name=f"IMG_{index}.JPG",
                     original_format="JPEG",
@@ -111,6 +103,14 @@ def publish(
                     )
                     for r in model.renditions.all()
                 )
+            entry: Entry = EntryFactory(
+                contest=contest,
+                participant=(entrant, other_entrant)[index % 2],
+                title=title_of(index),
+                caption=f"Un bus au terminus, vue numéro {index}.",
+                theme=seasons if index % SEASONS_EVERY == 0 else city,
+                photo=photo,
+            )
             entries.append(entry)
         for entry in entries:
             # The real decision: the photo is public because a moderator approved it.
@@ -272,7 +272,7 @@ def test_a_visitor_opens_a_photo_signs_in_to_vote_and_finds_the_report_page(
 
     page.get_by_role("link", name=gettext_fr("Report this photo")).click()
     expect(page).to_have_url(
-        live_server.url + reverse("contest:report", args=[entry.photo.public_id])
+        live_server.url + reverse("moderation:report", args=[entry.photo.public_id])
     )
     expect(page.locator("h1")).to_have_text(gettext_fr("Report this photo"))
     assert_accessible(page, "report page")

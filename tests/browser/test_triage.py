@@ -18,9 +18,10 @@ from django.utils import translation
 from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from contest.models import Contest, Entry, ModerationEvent, Participant
-from contest.services.moderation import entry_match_duplicates
-from gallery.models import Photo
+from contest.models import Contest, Entry, Participant
+from moderation.models import ModerationEvent
+from moderation.services import entry_match_duplicates
+from photos.models import Photo
 from tests.browser.conftest import PHONE
 from tests.browser.test_entry_flow import assert_accessible
 from tests.factories import EnrollmentFactory, ParticipantFactory
@@ -129,7 +130,7 @@ def test_a_moderator_clears_the_queue_with_the_keyboard_alone(
     first, second, third, fourth, fifth, sixth = queue
     log_in(context, live_server, moderator)
 
-    page.goto(live_server.url + reverse("contest:moderation_queue"))
+    page.goto(live_server.url + reverse("moderation:queue"))
     expect(page.locator(".queue-item")).to_have_count(6)
     assert_accessible(page, "moderation queue")
     start = page.locator(".queue-actions a.button")
@@ -157,9 +158,7 @@ def test_a_moderator_clears_the_queue_with_the_keyboard_alone(
         page.keyboard.press("f")
     original = opened.value
     original.wait_for_load_state()
-    assert original.url.endswith(
-        reverse("contest:moderation_original", args=[first.photo.public_id])
-    )
+    assert original.url.endswith(reverse("moderation:original", args=[first.photo.public_id]))
     original.close()
     expect(page.locator("#triage-title")).to_have_text(first.title)
 
@@ -283,7 +282,7 @@ def test_the_triage_page_is_usable_on_a_phone(
         make_entry(title=title, participant=entrant, seed=i) for i, title in enumerate(TITLES[:2])
     ]
     log_in(context, live_server, moderator)
-    page.goto(live_server.url + reverse("contest:triage_start"))
+    page.goto(live_server.url + reverse("moderation:triage_start"))
     expect(page.locator("#triage-title")).to_have_text(entries[0].title)
     actions = page.locator("#triage .actions")
     for key in ("a", "r-confirm", "o", "s"):

@@ -9,14 +9,15 @@ from django.db import connection, connections
 
 from contest import services
 from contest.models import Contest, Entry, Participant
-from gallery import images
+from photos import imaging
+from photos.services import upload_policy
 from tests.conftest import service_missing
-from tests.photos import upload
+from tests.images import upload
 
 
 def _draft(seed: int) -> services.EntryDraft:
     file = upload(f"p{seed}.jpg", seed=seed)
-    info = images.inspect_upload(file, size=file.size)
+    info = imaging.inspect_upload(file, size=file.size, policy=upload_policy())
     return services.EntryDraft(upload=file, info=info, title="T", caption="C", theme=None)
 
 

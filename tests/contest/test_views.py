@@ -11,10 +11,11 @@ from django.test import Client
 from django.urls import reverse
 
 from contest.models import Contest, Enrollment, Entry, Participant
-from gallery.models import Photo
-from tests.factories import EntryFactory, ParticipantFactory, PhotoFactory, UserFactory
+from photos.models import Photo
+from tests.factories import EntryFactory, ParticipantFactory, UserFactory
 from tests.http import csrf_post, upload_data
-from tests.photos import photo_bytes, upload
+from tests.images import photo_bytes, upload
+from tests.mail import deliver_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ def test_it_signs_a_new_rider_in_by_email_link_without_a_password(contest: Conte
         browser, reverse("contest:signin"), {"email": "Lea@Example.org", "next": enter_url}
     )
     assert response.status_code == 200
+    deliver_mail()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["lea@example.org"]
 
@@ -63,6 +65,7 @@ def test_it_rate_limits_sign_in_links_per_address(contest: Contest, settings: ob
         csrf_post(browser, reverse("contest:signin"), {"email": "a@example.org"})
     response = csrf_post(browser, reverse("contest:signin"), {"email": "a@example.org"})
     assert "Trop de liens" in response.content.decode()
+    deliver_mail()
     assert len(mail.outbox) == 2
 
 
@@ -73,6 +76,7 @@ def test_it_ignores_an_offsite_next_url(contest: Contest) -> None:
         reverse("contest:signin"),
         {"email": "b@example.org", "next": "https://evil.example/"},
     )
+    deliver_mail()
     landed = Client().get(_link_from_mail(mail.outbox[0]))
     assert landed["Location"] == "/"
 
@@ -94,6 +98,7 @@ def test_it_asks_a_rider_under_15_for_a_parent_and_waits_for_the_confirmation(
         {"credit_name": "Zoé R.", "age_bracket": "under_15", "next": enter_url},
     )
     assert missing.status_code == 200  # form shown again: the parent's address is required
+    deliver_mail()
     assert not mail.outbox
 
     done = csrf_post(
@@ -107,6 +112,7 @@ def test_it_asks_a_rider_under_15_for_a_parent_and_waits_for_the_confirmation(
         },
     )
     assert done.status_code == 302
+    deliver_mail()
     assert mail.outbox[-1].to == ["parent@example.org"]
     waiting = browser.get(enter_url)
     assert waiting.status_code == 200
@@ -286,7 +292,12 @@ def test_it_keeps_the_file_name_only_as_escaped_text(
     )
     photo = Photo.objects.get()
     stored = [p.name for p in (tmp_path / "originals").iterdir()]  # type: ignore[operator]
-    assert stored == [f"{photo.public_id}.jpg"]
+    # A name of ours, and not the public id: a photo's public page tells nothing of where
+    # its original lies.
+    assert len(stored) == 1
+    assert re.fullmatch(r"[0-9a-f]{32}\.jpg", stored[0])
+    assert photo.public_id.hex not in stored[0]
+    assert stored[0] == photo.original
     page = entrant_client.get(reverse("contest:my_entries", args=[contest.slug])).content.decode()
     assert "<img src=x onerror" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
@@ -295,24 +306,26 @@ def test_it_keeps_the_file_name_only_as_escaped_text(
 def test_it_shows_each_entry_state_on_my_entries(
     entrant_client: Client, entrant: Participant, contest: Contest
 ) -> None:
-    failed = PhotoFactory(
-        entry=EntryFactory(contest=contest, participant=entrant, title="Abîmée"),
-        status=Photo.Status.FAILED,
-        failure="corrupt",
+    failed = EntryFactory(
+        contest=contest,
+        participant=entrant,
+        title="Abîmée",
+        photo__status=Photo.Status.FAILED,
+        photo__failure="corrupt",
+    ).photo
+    EntryFactory(
+        contest=contest,
+        participant=entrant,
+        title="En cours",
+        photo__status=Photo.Status.PROCESSING,
     )
-    PhotoFactory(
-        entry=EntryFactory(contest=contest, participant=entrant, title="En cours"),
-        status=Photo.Status.PROCESSING,
-    )
-    PhotoFactory(
-        entry=EntryFactory(
-            contest=contest,
-            participant=entrant,
-            title="Refusée",
-            moderation="refused",
-            refusal_reason="Hors sujet",
-        ),
-        status=Photo.Status.READY,
+    EntryFactory(
+        contest=contest,
+        participant=entrant,
+        title="Refusée",
+        moderation="refused",
+        refusal_reason="Hors sujet",
+        photo__status=Photo.Status.READY,
     )
     assert failed
     page = entrant_client.get(reverse("contest:my_entries", args=[contest.slug])).content.decode()
@@ -376,10 +389,9 @@ def test_it_never_serves_originals(
 def test_it_answers_a_poll_with_no_content_until_a_state_changes(
     entrant_client: Client, entrant: Participant, contest: Contest
 ) -> None:
-    photo = PhotoFactory(
-        entry=EntryFactory(contest=contest, participant=entrant, title="Quai"),
-        status=Photo.Status.PROCESSING,
-    )
+    photo = EntryFactory(
+        contest=contest, participant=entrant, title="Quai", photo__status=Photo.Status.PROCESSING
+    ).photo
     url = reverse("contest:my_entries", args=[contest.slug])
     first = entrant_client.get(url, HTTP_HX_REQUEST="true")
     poll = re.search(r'hx-get="([^"]+)"', first.content.decode()).group(1).replace("&amp;", "&")  # type: ignore[union-attr]

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contest.models import Contest, Entry, Participant
-from contest.services.moderation import entry_decide
-from gallery import views
+from gallery import page_cache
+from moderation.services import entry_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_a_page_is_not_kept_past_the_closing_when_vote_counts_appear(
     contest: Contest, settings: Any
 ) -> None:
     contest.closes_at = timezone.now() + timedelta(seconds=20)
-    assert views._cache_seconds(contest, "recent") <= 20
+    assert page_cache.cache_seconds(contest, "recent") <= 20
     contest.closes_at = timezone.now() + timedelta(days=3)
-    assert views._cache_seconds(contest, "recent") == settings.GALLERY_CACHE_SECONDS
-    assert views._cache_seconds(contest, "votes") == 30
+    assert page_cache.cache_seconds(contest, "recent") == settings.GALLERY_CACHE_SECONDS
+    assert page_cache.cache_seconds(contest, "votes") == 30

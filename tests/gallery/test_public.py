@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from contest.models import Contest, Enrollment, Entry, Participant
-from gallery.models import Photo, Vote
+from gallery.models import Vote
 from gallery.services import vote_cast
+from photos.models import Photo
 from tests.conftest import service_missing
 from tests.factories import UserFactory
 from tests.http import csrf_post
@@ -57,7 +58,7 @@ def test_it_shows_only_approved_consented_visible_photos(
 def test_it_never_serves_a_withdrawn_photo_from_the_cache(
     contest: Contest, approved: Callable[..., Entry], moderator: object
 ) -> None:
-    from contest.services.reports import entry_report
+    from moderation.reports import entry_report
 
     entry = approved(seed=1, title="Bientôt retirée")
     assert "Bientôt retirée" in _gallery(Client(), contest)  # now cached

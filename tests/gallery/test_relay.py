@@ -31,7 +31,7 @@ from gallery.services import (
 )
 from tests.conftest import PERSONAS
 from tests.factories import UserFactory
-from tests.photos import gps_exif, photo_bytes
+from tests.images import gps_exif, photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +68,8 @@ def test_it_opens_the_relay_pages_to_marketing_only(
 
 
 def test_it_grants_the_relay_to_marketing_and_to_no_other_group() -> None:
-    migration = importlib.import_module("gallery.migrations.0005_marketing_relay")
-    state = MigrationExecutor(connection).loader.project_state(("gallery", "0005_marketing_relay"))
+    migration = importlib.import_module("gallery.migrations.0002_marketing_relay")
+    state = MigrationExecutor(connection).loader.project_state(("gallery", "0002_marketing_relay"))
     Group.objects.filter(name="Marketing").delete()
     migration.grant(state.apps, None)
     migration.grant(state.apps, None)  # a second run changes nothing
@@ -151,7 +151,7 @@ def test_it_shows_the_latest_photos_without_the_site_header(
 def test_it_never_keeps_a_withdrawn_photo_in_the_cached_embed(
     contest: Contest, approved: Callable[..., Entry]
 ) -> None:
-    from contest.services.reports import entry_report
+    from moderation.reports import entry_report
 
     entry = approved(seed=1, title="Bientôt retirée")
     url = reverse("gallery:embed", args=[contest.slug])

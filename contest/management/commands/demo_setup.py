@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from contest import services
 from contest.models import Contest, Entry, Participant, Theme
-from gallery import images
-from gallery.services import upload_policy
+from photos import imaging
+from photos.services import upload_policy
 
 SHARED_PHOTOS = settings.BASE_DIR.parent / "shared" / "data" / "photos"
 RULES = """Article 1 – Le réseau organise un concours photo gratuit, ouvert à toute personne.
@@ -130,7 +130,7 @@ class Command(BaseCommand):
             riders.append(rider)
         for file_name, title, caption, theme_index, rider_index in DEMO_PHOTOS:
             upload = self._photo(file_name, seed=len(file_name))
-            info = images.inspect_upload(upload, size=upload.size, policy=upload_policy())
+            info = imaging.inspect_upload(upload, size=upload.size, policy=upload_policy())
             services.entry_submit(
                 contest=contest,
                 participant=riders[rider_index],

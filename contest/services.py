@@ -1,0 +1,276 @@
+"""Writes for contests, participants, their consent and their entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from sesame.utils import get_query_string
+
+from contest.models import Contest, Enrollment, Entry, Participant, Theme
+from core.errors import ApplicationError
+from core.network import rate_limit_hit
+from notifications.services import message_queue
+from photos import imaging
+from photos.services import photo_create, photo_delete_original
+
+PARENT_SALT = "coverline.parent-confirmation"
+PARENT_LINK_MAX_AGE = 14 * 24 * 3600
+
+
+class SignInRateLimited(ApplicationError):
+    """Too many sign-in links asked for one address or from one network address."""
+
+
+class EntryRefused(ApplicationError):
+    """An entry breaks a contest rule. `index` is the photo's position in the form, or None."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    upload: File
+    info: imaging.UploadInfo
+    title: str
+    caption: str
+    theme: Theme | None
+
+
+def participant_request_signin(
+    *, email: str, next_url: str, ip_address: str | None, language: str
+) -> None:
+    """E-mails a sign-in link; creates the participant on first request."""
+    email = email.strip().lower()
+    limit = settings.SIGNIN_RATE_PER_HOUR
+    if rate_limit_hit(f"signin:email:{email}", limit) or (
+        ip_address and rate_limit_hit(f"signin:ip:{ip_address}", limit * 10)
+    ):
+        raise SignInRateLimited
+    user_model = get_user_model()
+    with transaction.atomic():
+        user, created = user_model.objects.get_or_create(username=email, defaults={"email": email})
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        Participant.objects.get_or_create(user=user)
+    link = (
+        settings.SITE_URL
+        + reverse("contest:signin_link")
+        + get_query_string(user)
+        + "&"
+        + urlencode({"suite": next_url})
+    )
+    message_queue(
+        to=email,
+        template="contest/email/signin",
+        context={"link": link, "hours": settings.SESAME_MAX_AGE // 3600},
+        language=language,
+    )
+
+
+def participant_verify_email(*, user: AbstractBaseUser) -> Participant:
+    """The participant followed a sign-in link: their address is proven."""
+    participant, _created = Participant.objects.get_or_create(user=user)
+    if participant.email_verified_at is None:
+        Participant.objects.filter(pk=participant.pk, email_verified_at=None).update(
+            email_verified_at=timezone.now()
+        )
+        participant.refresh_from_db()
+    return participant
+
+
+def participant_update_profile(
+    *,
+    participant: Participant,
+    credit_name: str,
+    age_bracket: str,
+    parent_email: str,
+    language: str,
+) -> Participant:
+    """Saves the credit name and age bracket; under 15, asks the parent to confirm by link."""
+    parent_email = parent_email.strip().lower()
+    under_15 = age_bracket == Participant.AgeBracket.UNDER_15
+    parent_changed = under_15 and parent_email != participant.parent_email
+    participant.credit_name = credit_name.strip()
+    participant.age_bracket = age_bracket
+    participant.parent_email = parent_email if under_15 else ""
+    if parent_changed or not under_15:
+        participant.parent_confirmed_at = None
+    participant.save(
+        update_fields=["credit_name", "age_bracket", "parent_email", "parent_confirmed_at"]
+    )
+    if parent_changed:
+        participant_send_parent_request(participant=participant, language=language)
+    return participant
+
+
+def participant_send_parent_request(*, participant: Participant, language: str) -> None:
+    token = signing.dumps(
+        {"p": participant.pk, "e": participant.parent_email}, salt=PARENT_SALT, compress=True
+    )
+    message_queue(
+        to=participant.parent_email,
+        template="contest/email/parent",
+        context={
+            "child_email": participant.email,
+            "credit_name": participant.credit_name,
+            "link": settings.SITE_URL + reverse("contest:parent_confirm", args=[token]),
+            "days": PARENT_LINK_MAX_AGE // 86400,
+        },
+        language=language,
+    )
+
+
+def participant_parent_from_token(*, token: str) -> Participant | None:
+    """The participant a parent link is for, or None if it is forged, expired or outdated."""
+    try:
+        data = signing.loads(token, salt=PARENT_SALT, max_age=PARENT_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    participant = Participant.objects.select_related("user").filter(pk=data.get("p")).first()
+    # A link for an address the child has since replaced is void.
+    if participant is None or participant.parent_email != data.get("e"):
+        return None
+    return participant
+
+
+def participant_confirm_parent(*, token: str) -> Participant | None:
+    participant = participant_parent_from_token(token=token)
+    if participant is not None and participant.parent_confirmed_at is None:
+        Participant.objects.filter(pk=participant.pk, parent_confirmed_at=None).update(
+            parent_confirmed_at=timezone.now()
+        )
+        participant.refresh_from_db()
+    return participant
+
+
+def enrollment_accept(
+    *,
+    contest: Contest,
+    participant: Participant,
+    allows_gallery: bool,
+    allows_social: bool,
+    allows_print: bool,
+    ip_address: str | None,
+) -> Enrollment:
+    """Records which rules version was accepted, when, from where, and which uses are allowed."""
+    enrollment, _created = Enrollment.objects.update_or_create(
+        contest=contest,
+        participant=participant,
+        defaults={
+            "rules_version": contest.rules_version,
+            "accepted_at": timezone.now(),
+            "ip_address": ip_address,
+            "allows_gallery": allows_gallery and contest.asks_gallery_use,
+            "allows_social": allows_social and contest.asks_social_use,
+            "allows_print": allows_print and contest.asks_print_use,
+        },
+    )
+    return enrollment
+
+
+def _check_room(*, contest: Contest, sent: int, more: int) -> None:
+    """Raises EntryRefused when `more` photos would go over the contest's limit."""
+    remaining = contest.max_photos_per_participant - sent
+    if more <= remaining:
+        return
+    if remaining <= 0:
+        raise EntryRefused(_("You have already sent all the photos this contest allows."))
+    raise EntryRefused(
+        ngettext(
+            "You can send only %(n)s more photo to this contest.",
+            "You can send only %(n)s more photos to this contest.",
+            remaining,
+        )
+        % {"n": remaining}
+    )
+
+
+def entry_submit(
+    *, contest: Contest, participant: Participant, drafts: Sequence[EntryDraft]
+) -> list[Entry]:
+    """Stores the photos and enqueues their processing; all of them or none.
+
+    Raises EntryRefused when a contest rule is broken; nothing is then stored.
+    """
+    if not contest.is_accepting_entries():
+        raise EntryRefused(_("This contest is not taking entries at the moment."))
+    if not participant.profile_complete or participant.needs_parent_confirmation:
+        raise EntryRefused(_("Your profile is not complete yet."))
+    hashes = [imaging.sha256_of(draft.upload) for draft in drafts]
+    for index, digest in enumerate(hashes):
+        if digest in hashes[:index]:
+            raise EntryRefused(_("You chose the same photo twice."), index)
+
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            # Locking the enrollment row serialises one participant's concurrent posts, so
+            # two tabs cannot together go over the contest's limit.
+            enrollment = (
+                Enrollment.objects.select_for_update()
+                .filter(contest=contest, participant=participant)
+                .first()
+            )
+            if enrollment is None or enrollment.rules_version != contest.rules_version:
+                raise EntryRefused(_("Please accept the contest rules first."))
+            already = Entry.objects.filter(contest=contest, participant=participant)
+            _check_room(contest=contest, sent=already.count(), more=len(drafts))
+            known = set(already.filter(sha256__in=hashes).values_list("sha256", flat=True))
+            entries = []
+            for index, (draft, digest) in enumerate(zip(drafts, hashes, strict=True)):
+                if digest in known:
+                    raise EntryRefused(_("You have already sent this photo."), index)
+                if draft.theme is not None and draft.theme.contest_id != contest.pk:
+                    raise EntryRefused(_("Choose one of this contest's themes."), index)
+                photo = photo_create(upload=draft.upload, info=draft.info)
+                stored.append(photo.original)
+                try:
+                    with transaction.atomic():
+                        entry = Entry.objects.create(
+                            contest=contest,
+                            participant=participant,
+                            photo=photo,
+                            theme=draft.theme,
+                            title=draft.title.strip(),
+                            caption=draft.caption.strip(),
+                            sha256=digest,
+                        )
+                except IntegrityError:  # the same photo in a racing request
+                    raise EntryRefused(_("You have already sent this photo."), index) from None
+                entries.append(entry)
+    except BaseException:
+        # The rows were rolled back; the files are not transactional, so remove them too.
+        # Only failures inside the transaction come here: the processing jobs are enqueued
+        # after commit, and a broker error there is logged, not raised (core.tasks).
+        for name in stored:
+            photo_delete_original(name=name)
+        raise
+    return entries
+
+
+def contest_gallery_changed(*, contest_id: int) -> None:
+    """A photo entered or left the public gallery: every cached gallery page is stale."""
+    Contest.objects.filter(pk=contest_id).update(gallery_version=F("gallery_version") + 1)
+
+
+def entry_photo_ready(photo_id: int) -> None:
+    """Hook of the photo worker: remade renditions change what an approval covers, so
+    cached gallery pages must not outlive them."""
+    contest_id = Entry.objects.filter(photo_id=photo_id).values_list("contest_id", flat=True)
+    Contest.objects.filter(pk__in=contest_id).update(gallery_version=F("gallery_version") + 1)

@@ -1,0 +1,288 @@
+"""Pages of the entry flow: sign in by link, profile, rules, upload, my entries."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from sesame.utils import get_user
+
+from contest import selectors, services
+from contest.forms import ConsentForm, ProfileForm, SignInForm, entry_formset_class
+from contest.models import Contest, Participant
+from core.http import AuthenticatedHttpRequest
+from core.network import client_ip
+
+View = Callable[..., HttpResponse]
+
+
+def _safe_next(request: HttpRequest, url: str | None, default: str) -> str:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+def _participant(request: AuthenticatedHttpRequest) -> Participant:
+    return services.participant_verify_email(user=request.user)
+
+
+def _contest_or_404(slug: str) -> Contest:
+    contest = selectors.contest_get_public(slug=slug)
+    if contest is None:
+        raise Http404
+    return contest
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "contest/home.html", {"contests": selectors.contests_open()})
+
+
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), "/")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            services.participant_request_signin(
+                email=email,
+                next_url=next_url,
+                ip_address=client_ip(request),
+                language=get_language(),
+            )
+        except services.SignInRateLimited:
+            form.add_error(
+                "email",
+                _("Too many links were asked for. Wait an hour, or use the last one sent."),
+            )
+        else:
+            return render(request, "contest/signin_sent.html", {"email": email})
+    return render(request, "contest/signin.html", {"form": form, "next": next_url})
+
+
+def signin_link(request: HttpRequest) -> HttpResponse:
+    """Where the e-mailed link lands, on whichever device opened the mail."""
+    user = get_user(request)
+    if user is None:
+        return render(request, "contest/signin_invalid.html", status=400)
+    login(request, user, backend="sesame.backends.ModelBackend")
+    services.participant_verify_email(user=user)
+    return redirect(_safe_next(request, request.GET.get("suite"), "/"))
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("contest:home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    participant = _participant(request)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), "/")
+    form = ProfileForm(request.POST or None, instance=participant, own_email=participant.email)
+    if request.method == "POST" and form.is_valid():
+        # The form is not saved: the service decides what changes and what is mailed.
+        participant.refresh_from_db()
+        services.participant_update_profile(
+            participant=participant,
+            credit_name=form.cleaned_data["credit_name"],
+            age_bracket=form.cleaned_data["age_bracket"],
+            parent_email=form.cleaned_data.get("parent_email") or "",
+            language=get_language(),
+        )
+        return redirect(next_url)
+    return render(
+        request,
+        "contest/profile.html",
+        {"form": form, "next": next_url, "participant": participant},
+    )
+
+
+@login_required
+@require_POST
+def parent_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
+    participant = _participant(request)
+    if participant.needs_parent_confirmation and participant.parent_email:
+        services.participant_send_parent_request(participant=participant, language=get_language())
+        messages.success(request, _("We sent the link to your parent again."))
+    return redirect(_safe_next(request, request.POST.get("next"), "/"))
+
+
+@require_http_methods(["GET", "POST"])
+def parent_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    # GET only shows a button: mail scanners that open links must not give consent.
+    participant = services.participant_parent_from_token(token=token)
+    if participant is None:
+        return render(request, "contest/parent_invalid.html", status=400)
+    if request.method == "POST":
+        services.participant_confirm_parent(token=token)
+        return render(request, "contest/parent_done.html", {"participant": participant})
+    return render(request, "contest/parent_confirm.html", {"participant": participant})
+
+
+def contest_step(view: View) -> View:
+    """Sends the participant to the step they are missing before the wrapped page."""
+
+    @wraps(view)
+    def wrapper(
+        request: AuthenticatedHttpRequest, slug: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        contest = _contest_or_404(slug)
+        here = request.get_full_path()
+        if not request.user.is_authenticated:
+            return render(
+                request,
+                "contest/signin.html",
+                {"form": SignInForm(), "next": here, "contest": contest},
+            )
+        participant = _participant(request)
+        if not participant.profile_complete:
+            return redirect(f"{reverse('contest:profile')}?next={here}")
+        if participant.needs_parent_confirmation:
+            return render(
+                request,
+                "contest/parent_waiting.html",
+                {"contest": contest, "participant": participant, "next": here},
+            )
+        return view(request, contest, participant, *args, **kwargs)
+
+    return wrapper
+
+
+@contest_step
+def enter(
+    request: AuthenticatedHttpRequest, contest: Contest, participant: Participant
+) -> HttpResponse:
+    """The contest's entry point: rules first, then the upload form."""
+    if selectors.enrollment_current(contest=contest, participant=participant) is None:
+        return redirect("contest:rules", slug=contest.slug)
+    return redirect("contest:upload", slug=contest.slug)
+
+
+@contest_step
+@require_http_methods(["GET", "POST"])
+def rules(
+    request: AuthenticatedHttpRequest, contest: Contest, participant: Participant
+) -> HttpResponse:
+    form = ConsentForm(request.POST or None, contest=contest)
+    if request.method == "POST" and form.is_valid():
+        services.enrollment_accept(
+            contest=contest,
+            participant=participant,
+            allows_gallery=form.cleaned_data.get("allows_gallery", False),
+            allows_social=form.cleaned_data.get("allows_social", False),
+            allows_print=form.cleaned_data.get("allows_print", False),
+            ip_address=client_ip(request),
+        )
+        return redirect("contest:upload", slug=contest.slug)
+    return render(request, "contest/rules.html", {"contest": contest, "form": form})
+
+
+@contest_step
+@require_http_methods(["GET", "POST"])
+def upload(
+    request: AuthenticatedHttpRequest, contest: Contest, participant: Participant
+) -> HttpResponse:
+    if selectors.enrollment_current(contest=contest, participant=participant) is None:
+        return redirect("contest:rules", slug=contest.slug)
+    remaining = (
+        contest.max_photos_per_participant
+        - selectors.entries_of_participant(contest=contest, participant=participant).count()
+    )
+    context: dict[str, Any] = {
+        "contest": contest,
+        "remaining": remaining,
+        "accepting": contest.is_accepting_entries(),
+        "max_mb": settings.PHOTO_MAX_BYTES // (1024 * 1024),
+        "max_megapixels": settings.PHOTO_MAX_PIXELS // 1_000_000,
+        "min_side": settings.PHOTO_MIN_SHORT_SIDE,
+    }
+    if remaining <= 0 or not context["accepting"]:
+        return render(request, "contest/upload.html", context)
+    formset = entry_formset_class(remaining=remaining)(
+        request.POST or None,
+        request.FILES or None,
+        form_kwargs={"contest": contest},
+        prefix="photos",
+    )
+    if request.method == "POST" and formset.is_valid():
+        drafts = [
+            services.EntryDraft(
+                upload=form.cleaned_data["photo"],
+                info=form.info,
+                title=form.cleaned_data["title"],
+                caption=form.cleaned_data["caption"],
+                theme=form.cleaned_data.get("theme"),
+            )
+            for form in formset.forms
+            if form.has_changed() and form.info is not None
+        ]
+        try:
+            entries = services.entry_submit(contest=contest, participant=participant, drafts=drafts)
+        except services.EntryRefused as exc:
+            if exc.index is not None and exc.index < len(formset.forms):
+                formset.forms[exc.index].add_error("photo", exc.message)
+            else:
+                context["refusal"] = exc.message
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Thank you! Your photo is received. We are preparing it.",
+                    "Thank you! Your %(n)s photos are received. We are preparing them.",
+                    len(entries),
+                )
+                % {"n": len(entries)},
+            )
+            target = reverse("contest:my_entries", args=[contest.slug])
+            if request.htmx:
+                return HttpResponseClientRedirect(target)
+            return HttpResponseRedirect(target)
+    context["formset"] = formset
+    template = "contest/fragment_upload_form.html" if request.htmx else "contest/upload.html"
+    # htmx swaps only 2xx answers: the form with its errors goes back as 200 to htmx.
+    status = 400 if request.method == "POST" and not request.htmx else 200
+    return render(request, template, context, status=status)
+
+
+@contest_step
+def my_entries(
+    request: AuthenticatedHttpRequest, contest: Contest, participant: Participant
+) -> HttpResponse:
+    entries = [
+        (entry, selectors.entry_state(entry), selectors.thumbs_of(entry))
+        for entry in selectors.entries_of_participant(contest=contest, participant=participant)
+    ]
+    signature = hashlib.sha256(
+        repr([(entry.pk, state.code, sorted(thumbs)) for entry, state, thumbs in entries]).encode()
+    ).hexdigest()[:16]
+    if request.htmx and request.GET.get("v") == signature:
+        return HttpResponse(status=204)  # nothing changed: htmx keeps the page as it is
+    context = {
+        "contest": contest,
+        "signature": signature,
+        "entries": entries,
+        "busy": any(state.busy for _entry, state, _thumbs in entries),
+        "remaining": contest.max_photos_per_participant - len(entries),
+        "accepting": contest.is_accepting_entries(),
+    }
+    template = "contest/fragment_entries.html" if request.htmx else "contest/my_entries.html"
+    return render(request, template, context)

@@ -1,0 +1,383 @@
+"""Moderation: decisions claimed with a conditional UPDATE, audited, mailed once, undoable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contest.models import Entry
+from contest.services import contest_gallery_changed
+from core.errors import ApplicationError
+from core.mail import send_templated_mail
+from moderation import tasks
+from moderation.models import DuplicateMatch, EntryReport, ModerationEvent
+from photos.models import Photo
+from photos.selectors import renditions_hash
+from photos.services import photo_reprocess
+
+# Reasons after which the participant is invited to send another photo.
+RESEND_REASONS = {
+    Entry.Reason.OFF_TOPIC,
+    Entry.Reason.LOW_QUALITY,
+    Entry.Reason.PERSON,
+    Entry.Reason.DUPLICATE,
+    Entry.Reason.OTHER,
+}
+
+
+class DecisionConflict(ApplicationError):
+    """Someone else decided first, or the photo changed since the moderator saw it."""
+
+    def __init__(self, message: str, entry: Entry) -> None:
+        super().__init__(message)
+        self.entry = entry
+
+
+@dataclass(frozen=True)
+class Decision:
+    entry: Entry
+    event: ModerationEvent
+
+
+def _conflict(entry_id: int) -> DecisionConflict:
+    entry = Entry.objects.select_related("decided_by").get(pk=entry_id)
+    if entry.decided_by is not None and entry.moderation != Entry.Moderation.PENDING:
+        who = entry.decided_by.get_full_name() or entry.decided_by.get_username()
+        message = _("%(who)s already decided on this photo (%(state)s).") % {
+            "who": who,
+            "state": entry.get_moderation_display(),
+        }
+    else:
+        message = _("This photo changed since you saw it: look at it again.")
+    return DecisionConflict(message, entry)
+
+
+def entry_decide(
+    *,
+    entry_id: int,
+    version: int,
+    moderator: User,
+    approve: bool,
+    seen_renditions: str = "",
+    reason: str = "",
+    note: str = "",
+) -> Decision:
+    """Approves or refuses the entry as it was when the moderator saw it (`version`).
+
+    Raises DecisionConflict when another decision came first or the renditions changed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        entry = (
+            Entry.objects.select_related("photo")
+            .prefetch_related("photo__renditions")
+            .filter(pk=entry_id)
+            .first()
+        )
+        if entry is None or entry.version != version:
+            raise _conflict(entry_id)
+        photo: Photo = entry.photo
+        current = renditions_hash(photo.renditions.all())
+        if photo.status != Photo.Status.READY or (approve and current != seen_renditions):
+            raise _conflict(entry_id)
+        to_state = Entry.Moderation.APPROVED if approve else Entry.Moderation.REFUSED
+        if not approve and reason not in Entry.Reason.values:
+            raise ValueError(f"unknown reason {reason!r}")
+        claimed = Entry.objects.filter(pk=entry_id, version=version).update(
+            moderation=to_state,
+            version=F("version") + 1,
+            decided_by=moderator,
+            decided_at=now,
+            refusal_code="" if approve else reason,
+            refusal_reason="" if approve else note.strip()[:300],
+            approved_renditions=current if approve else "",
+            flagged=False,
+            hidden=False,
+        )
+        if not claimed:
+            raise _conflict(entry_id)
+        contest_gallery_changed(contest_id=entry.contest_id)
+        # A decision on an already approved, reported entry that keeps it is not mailed.
+        mail = entry.moderation != to_state
+        event = ModerationEvent.objects.create(
+            entry=entry,
+            actor=moderator,
+            action=ModerationEvent.Action.APPROVE if approve else ModerationEvent.Action.REFUSE,
+            from_state=entry.moderation,
+            to_state=to_state,
+            reason="" if approve else reason,
+            note=note.strip(),
+            email=ModerationEvent.Email.PENDING if mail else ModerationEvent.Email.NONE,
+            was_flagged=entry.flagged,
+            was_hidden=entry.hidden,
+        )
+        # Both sent after the undo window, so an undone decision is never mailed.
+        if entry.flagged:
+            tasks.answer_reports.apply_async_on_commit(
+                (event.pk,), countdown=settings.MODERATION_UNDO_SECONDS + 2
+            )
+        if mail:
+            tasks.send_decision_email.apply_async_on_commit(
+                (event.pk,), countdown=settings.MODERATION_UNDO_SECONDS + 2
+            )
+    entry.refresh_from_db()
+    return Decision(entry=entry, event=event)
+
+
+def entry_undo(*, event_id: int, moderator: User) -> Entry:
+    """Takes back the moderator's own decision within the undo window."""
+    now = timezone.now()
+    window = timedelta(seconds=settings.MODERATION_UNDO_SECONDS)
+    with transaction.atomic():
+        event = ModerationEvent.objects.select_related("entry").filter(pk=event_id).first()
+        if (
+            event is None
+            or event.actor_id != moderator.pk
+            or event.action not in (ModerationEvent.Action.APPROVE, ModerationEvent.Action.REFUSE)
+            or event.created_at < now - window
+        ):
+            raise DecisionConflict(
+                _("This decision can no longer be undone."), event.entry if event else Entry()
+            )
+        entry = event.entry
+        # Only if nothing happened to the entry since: same state, same decider, same time.
+        claimed = Entry.objects.filter(
+            pk=entry.pk,
+            moderation=event.to_state,
+            decided_by=moderator,
+            decided_at__gte=event.created_at - timedelta(seconds=1),
+        ).update(
+            moderation=event.from_state,
+            version=F("version") + 1,
+            decided_by=None,
+            decided_at=None,
+            refusal_code="",
+            refusal_reason="",
+            approved_renditions="",
+            flagged=event.was_flagged,
+            hidden=event.was_hidden,
+        )
+        if not claimed:
+            raise _conflict(entry.pk)
+        contest_gallery_changed(contest_id=entry.contest_id)
+        ModerationEvent.objects.filter(pk=event.pk, email=ModerationEvent.Email.PENDING).update(
+            email=ModerationEvent.Email.CANCELLED
+        )
+        ModerationEvent.objects.create(
+            entry=entry,
+            actor=moderator,
+            action=ModerationEvent.Action.UNDO,
+            from_state=event.to_state,
+            to_state=event.from_state,
+        )
+    entry.refresh_from_db()
+    return entry
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    decided: list[Entry]
+    conflicts: list[DecisionConflict]
+
+
+def entries_decide_bulk(
+    *,
+    choices: Iterable[tuple[int, int, str]],
+    moderator: User,
+    approve: bool,
+    reason: str = "",
+    note: str = "",
+) -> BulkOutcome:
+    """Decides each (entry id, version, renditions hash) on its own: one conflict stops
+    nothing else."""
+    decided, conflicts = [], []
+    for entry_id, version, seen in choices:
+        try:
+            decided.append(
+                entry_decide(
+                    entry_id=entry_id,
+                    version=version,
+                    moderator=moderator,
+                    approve=approve,
+                    seen_renditions=seen,
+                    reason=reason,
+                    note=note,
+                ).entry
+            )
+        except DecisionConflict as conflict:
+            conflicts.append(conflict)
+    return BulkOutcome(decided=decided, conflicts=conflicts)
+
+
+def entry_rotate(*, entry_id: int, version: int, moderator: User) -> Entry:
+    """Turns the photo a quarter clockwise; it is out of the queue until remade."""
+    with transaction.atomic():
+        entry = Entry.objects.select_related("photo").filter(pk=entry_id).first()
+        if (
+            entry is None
+            or entry.version != version
+            or entry.moderation != Entry.Moderation.PENDING
+        ):
+            raise _conflict(entry_id)
+        if not Entry.objects.filter(pk=entry_id, version=version).update(version=F("version") + 1):
+            raise _conflict(entry_id)
+        photo_reprocess(photo=entry.photo, rotation=(entry.photo.rotation + 90) % 360)
+        ModerationEvent.objects.create(
+            entry=entry,
+            actor=moderator,
+            action=ModerationEvent.Action.ROTATE,
+            from_state=entry.moderation,
+            to_state=entry.moderation,
+            note=f"{(entry.photo.rotation + 90) % 360}°",
+        )
+    entry.refresh_from_db()
+    return entry
+
+
+def decision_email_send(*, event_id: int) -> bool:
+    """Mails a decision to its participant once, whatever the number of runs.
+
+    The claim (pending → sending) happens before sending; if sending fails the claim is
+    given back so a retry can send it.
+    """
+    now = timezone.now()
+    claimed = ModerationEvent.objects.filter(
+        pk=event_id, email=ModerationEvent.Email.PENDING
+    ).update(email=ModerationEvent.Email.SENDING)
+    if not claimed:
+        return False
+    event = ModerationEvent.objects.select_related(
+        "entry__participant__user", "entry__contest"
+    ).get(pk=event_id)
+    entry = event.entry
+    if entry.moderation != event.to_state:  # overtaken by a later decision
+        ModerationEvent.objects.filter(pk=event_id).update(email=ModerationEvent.Email.CANCELLED)
+        return False
+    participant = entry.participant
+    approved = event.action == ModerationEvent.Action.APPROVE
+    resend = (
+        not approved and event.reason in RESEND_REASONS and entry.contest.is_accepting_entries(now)
+    )
+    context = {
+        "entry": entry,
+        "contest": entry.contest,
+        "credit_name": participant.credit_name,
+        "reason": Entry.Reason(event.reason).label if event.reason else "",
+        "note": event.note if event.reason == Entry.Reason.OTHER else "",
+        "my_entries_url": settings.SITE_URL
+        + reverse("contest:my_entries", args=[entry.contest.slug]),
+        "resend_url": settings.SITE_URL + reverse("contest:upload", args=[entry.contest.slug])
+        if resend
+        else "",
+    }
+    try:
+        send_templated_mail(
+            to=participant.email,
+            template="moderation/email/approved" if approved else "moderation/email/refused",
+            context=context,
+            language=participant.language or settings.LANGUAGE_CODE,
+        )
+    except Exception:
+        ModerationEvent.objects.filter(pk=event_id).update(email=ModerationEvent.Email.PENDING)
+        raise
+    ModerationEvent.objects.filter(pk=event_id).update(
+        email=ModerationEvent.Email.SENT, email_sent_at=timezone.now()
+    )
+    return True
+
+
+def decision_emails_requeue() -> int:
+    """Sends again the decision e-mails whose message was lost (the database is the truth)."""
+    late = timezone.now() - timedelta(seconds=settings.MODERATION_UNDO_SECONDS + 300)
+    ids = list(
+        ModerationEvent.objects.filter(
+            email=ModerationEvent.Email.PENDING, created_at__lt=late
+        ).values_list("pk", flat=True)[:500]
+    )
+    for event_id in ids:
+        tasks.send_decision_email.delay(event_id)
+    return len(ids)
+
+
+def entry_match_duplicates(*, entry_id: int) -> int:
+    """Records the entries whose photo looks like this one (here and in earlier contests)."""
+    threshold = settings.MODERATION_DUPLICATE_DISTANCE
+    entry = Entry.objects.select_related("photo").filter(pk=entry_id).first()
+    if entry is None or not entry.photo.phash:
+        return 0
+    mine = int(entry.photo.phash, 16)
+    candidates = (
+        Entry.objects.exclude(pk=entry_id)
+        .exclude(photo__phash="")
+        .filter(contest__opens_at__lte=entry.contest.closes_at)
+        .values_list("pk", "photo__phash")
+    )
+    matches = []
+    for other_id, phash in candidates.iterator(chunk_size=5000):
+        distance = (mine ^ int(phash, 16)).bit_count()
+        if distance <= threshold:
+            matches.append(DuplicateMatch(entry_id=entry_id, other_id=other_id, distance=distance))
+            matches.append(DuplicateMatch(entry_id=other_id, other_id=entry_id, distance=distance))
+    DuplicateMatch.objects.bulk_create(matches, ignore_conflicts=True)
+    return len(matches) // 2
+
+
+def entry_reports_answer(*, event_id: int) -> int:
+    """Tells the visitors who reported the entry (and left an address) what was decided.
+
+    Each report is claimed by a conditional UPDATE before its e-mail, so a re-run or a
+    second worker sends nothing twice. Nothing is sent if the decision was undone.
+    """
+    event = ModerationEvent.objects.select_related("entry").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    entry = event.entry
+    latest = entry.events.filter(
+        action__in=(
+            ModerationEvent.Action.APPROVE,
+            ModerationEvent.Action.REFUSE,
+            ModerationEvent.Action.UNDO,
+        )
+    ).first()
+    if latest is None or latest.pk != event.pk or entry.moderation != event.to_state:
+        return 0
+    kept = event.to_state == Entry.Moderation.APPROVED
+    sent = 0
+    reports = entry.reports.filter(answered_at=None, created_at__lte=event.created_at).exclude(
+        email=""
+    )
+    for report in reports:
+        # Claimed before sending, so a re-run or a second worker never sends it twice...
+        if not EntryReport.objects.filter(pk=report.pk, answered_at=None).update(
+            answered_at=timezone.now()
+        ):
+            continue
+        try:
+            send_templated_mail(
+                to=report.email,
+                template="moderation/email/report_answer",
+                context={"entry": entry, "kept": kept},
+                language=report.language or settings.LANGUAGE_CODE,
+            )
+        except Exception:
+            # ...and given back when the mail server failed, so that the retry sends it.
+            EntryReport.objects.filter(pk=report.pk).update(answered_at=None)
+            raise
+        sent += 1
+    return sent
+
+
+def entry_photo_ready(photo_id: int) -> None:
+    """Hook of the photo worker: look for look-alikes once the perceptual hash is saved."""
+    entry_id = Entry.objects.filter(photo_id=photo_id).values_list("pk", flat=True).first()
+    if entry_id is not None:
+        tasks.match_duplicates.delay_on_commit(entry_id)
