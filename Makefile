@@ -29,9 +29,10 @@ run: install messages
 	mkdir -p $(VAR)/broker/queue $(VAR)/broker/control $(VAR)/media $(VAR)/originals
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py demo_setup --port $(PORT)
-	@echo "Starting the web server on http://127.0.0.1:$(PORT)/ and a Celery worker (Ctrl-C stops both)"
+	@echo "Starting the web server on http://127.0.0.1:$(PORT)/, a Celery worker and beat (Ctrl-C stops them)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(DEV_ENV) $(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
+	$(DEV_ENV) $(VENV)/bin/celery -A config beat --loglevel=INFO & \
+	$(DEV_ENV) $(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install messages

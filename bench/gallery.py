@@ -129,6 +129,7 @@ def configure(args: argparse.Namespace, tmp: Path) -> dict[str, str]:
         "DATABASE_URL": database_url(args.admin_url, args.database),
         "CACHE_URL": args.cache_url,
         "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
         "SECRET_KEY": "bench-only-not-secret",
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",

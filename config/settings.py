@@ -5,6 +5,7 @@ local disk. DATABASE_URL, CELERY_BROKER_URL and the AWS_* variables switch to Po
 Redis and S3. `.env.example` lists every variable.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,7 +31,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, whose site asks staff for their password (core.admin_site).
+    "config.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "storages",
+    "axes",
     # The apps, bottom of the stack first (README "How the parts fit together").
     "core",
     "notifications",
@@ -51,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refuses oversized bodies from Content-Length alone, before anything reads them.
+    "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -61,6 +66,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: turns a locked-out staff login into the 429 page, which the middleware above
+    # then dresses (CSP, language) like any other response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # bench/gallery.py points it at bench/bench_urls.py (the site plus a bare baseline view).
@@ -94,19 +102,47 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A persistent connection the server dropped (restart, failover) is replaced before use,
+    # not found broken by the request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out password attempt is refused before any password is checked.
+    "core.lockout.PasswordLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "sesame.backends.ModelBackend",
 ]
 LOGIN_URL = "contest:signin"
 
 # Sign-in links (django-sesame): stateless, so the link works on whichever phone reads the
-# mail; valid for a day; invalidated once the participant signs out everywhere is not needed.
-SESAME_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=24 * 3600)
+# mail. An hour (riders open the mail at once; a link left in a mailbox is a way in), and
+# once: the token signs last_login (SESAME_ONE_TIME), which signing in moves, and so does
+# signing out (contest.services.participant_revoke_signin_links).
+SESAME_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=3600)
+SESAME_ONE_TIME = True
 SESAME_TOKEN_NAME = "jeton"  # noqa: S105 - a query parameter name
 SIGNIN_RATE_PER_HOUR = env.int("SIGNIN_RATE_PER_HOUR", default=5)
+
+# Staff: the admin's login page is the staff login, the only password login of the site.
+# Staff pages (moderation, relay, admin) open only to a session signed in there
+# (core.access); a sign-in link proves a mailbox, not a staff member.
+ADMIN_URL = env.str("ADMIN_URL", default="gestion-admin/").strip("/") + "/"
+if ADMIN_URL == "/":
+    raise ImproperlyConfigured("ADMIN_URL must be a path of its own, such as gestion-admin/.")
+# Brute force on that login is locked out by django-axes, counted in the cache so that every
+# web process sees the same count (Redis through CACHE_URL in production). The account and
+# the address are counted each on its own: one account tried from many addresses (a botnet)
+# and one address trying many accounts (password spraying) are both stopped. The price: anyone
+# can lock a staff account for the cool-off; an administrator can lift it (README).
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
+AXES_WHITELIST_CALLABLE = "core.lockout.lockout_exempt"
+AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_ENABLE_ADMIN = False  # the cache handler writes no rows: its admin lists would be empty
 
 # Internationalisation: French first, English second.
 LANGUAGE_CODE = "fr"
@@ -148,12 +184,24 @@ if AWS_STORAGE_BUCKET_NAME:
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
+    _originals_bucket = env.str("AWS_ORIGINALS_BUCKET_NAME", default="") or AWS_STORAGE_BUCKET_NAME
+    if (
+        _originals_bucket == AWS_STORAGE_BUCKET_NAME
+        and not DEBUG
+        and not env.bool("AWS_ORIGINALS_SHARED_BUCKET_IS_PRIVATE", default=False)
+    ):
+        # A bucket policy or a CDN that makes the renditions public would publish the
+        # riders' originals (with their GPS data) too.
+        raise ImproperlyConfigured(
+            "Originals would share the public bucket: set AWS_ORIGINALS_BUCKET_NAME to a "
+            "private bucket, or, if only media/ is public by policy and originals/ is not, "
+            "say so with AWS_ORIGINALS_SHARED_BUCKET_IS_PRIVATE=1 (README, Storage)."
+        )
     _originals_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             **_s3_common,
-            "bucket_name": env.str("AWS_ORIGINALS_BUCKET_NAME", default="")
-            or AWS_STORAGE_BUCKET_NAME,
+            "bucket_name": _originals_bucket,
             "location": "originals",
             "default_acl": "private",
             "querystring_auth": True,
@@ -190,10 +238,25 @@ PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=25 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
 PHOTO_MIN_SHORT_SIDE = env.int("PHOTO_MIN_SHORT_SIDE", default=320)
 PHOTO_MAX_ATTEMPTS = 3
-PHOTO_STUCK_AFTER = timedelta(minutes=env.int("PHOTO_STUCK_AFTER_MINUTES", default=10))
+# A job lost with its worker is found by the sweep (every 2 minutes) once the photo has not
+# moved for this long; processing takes at most 3 minutes (the task's time limit).
+PHOTO_STUCK_AFTER = timedelta(minutes=env.int("PHOTO_STUCK_AFTER_MINUTES", default=5))
 # Several 25 MiB photos in one post: spool to disk rather than memory past 2.5 MiB.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    # Django's disk handler fails (500) on a sent extension too long for a file name.
+    "core.uploads.TemporaryFileUploadHandler",
+]
+# Largest body taken (413 past it, core.middleware): as many full-size photos as Django lets
+# a post carry, plus 1 MiB of fields and framing. Counted on DATA_UPLOAD_MAX_NUMBER_FILES, not
+# on a contest's own limit (3 by default, changed in the admin and unknown before the view),
+# so no post the upload form allows is ever refused; lower it to your contests' limit
+# (3 photos: 76 MiB) to match the proxy.
+REQUEST_MAX_BYTES = env.int(
+    "REQUEST_MAX_BYTES", default=DATA_UPLOAD_MAX_NUMBER_FILES * PHOTO_MAX_BYTES + 1024 * 1024
+)
 
 # Moderation.
 MODERATION_UNDO_SECONDS = env.int("MODERATION_UNDO_SECONDS", default=8)
@@ -216,8 +279,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
-    # Unacknowledged (acks_late) messages come back after this long if a worker vanished.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Unacknowledged (acks_late) messages come back after this long if a worker vanished,
+    # so a lost job is redone within minutes. It must stay above the longest countdown a
+    # task is given (retry backoffs stop at 10 minutes) plus its time limit (3 minutes),
+    # or Redis would hand a waiting message to a second worker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -230,7 +298,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-photos": {
         "task": "photos.tasks.requeue_stuck_photos",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(minutes=2),
     },
     "requeue-decision-emails": {
         "task": "moderation.tasks.requeue_decision_emails",
@@ -255,6 +323,8 @@ CACHES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A mail server that accepts the connection and then stalls must not hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Coverline <concours@localhost>")
 
 # Security headers. The CSP allows only our own scripts and styles (htmx is vendored);
@@ -273,16 +343,72 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
+# HTTPS only in production. Behind a TLS proxy, BEHIND_TLS_PROXY must be on too, or every
+# request looks like plain HTTP and the redirect loops.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+# The site has a host name of its own (concours.example.org): its subdomains are ours too.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# Off by default: the preload list takes only a registrable domain as a whole, a decision for
+# the operator's whole domain, not for this app on its subdomain (README "Behind a proxy").
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "preload not set": the decision above
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # read by Django only, never by our scripts
+# The address rate limits count (core.network.client_ip): REMOTE_ADDR unless our own proxies
+# are named, by count (TRUSTED_PROXY_HOPS) or by address (TRUSTED_PROXIES), never both.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
+if TRUSTED_PROXY_HOPS < 0 or (TRUSTED_PROXY_HOPS and TRUSTED_PROXIES):
+    raise ImproperlyConfigured("Set TRUSTED_PROXY_HOPS (0 or more) or TRUSTED_PROXIES, not both.")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or network."
+        ) from _error
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Sign-in links carry their token in the query string: the dev server's access log
+    # (django.server, redefined here as Django defines it, plus the filter) and django.request
+    # mask it. Gunicorn's access log leaves query strings out (config/gunicorn.py).
+    "filters": {
+        "redact_signin_token": {
+            "()": "core.logging.RedactQueryParameter",
+            "parameter": SESAME_TOKEN_NAME,
+        }
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "loggers": {
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_signin_token"],
+        },
+        "django.request": {"filters": ["redact_signin_token"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from sesame.utils import get_user
 
 from contest.models import Contest, Enrollment, Entry, Participant
 from photos.models import Photo, Rendition
+
+
+def signin_link_lifetime() -> dict[str, int]:
+    """How long a sign-in link works, in the unit the mail and pages say it in.
+
+    Hours when SESAME_MAX_AGE is a whole number of hours, else minutes; the other key is 0.
+    """
+    seconds = int(settings.SESAME_MAX_AGE)
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return {"hours": seconds // 3600, "minutes": 0}
+    return {"hours": 0, "minutes": max(1, seconds // 60)}
+
+
+def signin_link_valid(*, token: str) -> bool:
+    """Whether a sign-in token would sign someone in now, without using it up."""
+    return get_user(token, update_last_login=False) is not None
 
 
 def contests_open() -> QuerySet[Contest]:

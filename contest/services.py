@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core import signing
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from sesame.utils import get_query_string
+from sesame.utils import get_query_string, get_user
 
 from contest.models import Contest, Enrollment, Entry, Participant, Theme
+from contest.selectors import signin_link_lifetime
 from core.errors import ApplicationError
-from core.network import rate_limit_hit
+from core.network import network_hash, rate_limit_hit
 from notifications.services import message_queue
 from photos import imaging
 from photos.services import photo_create, photo_delete_original
@@ -58,7 +59,9 @@ def participant_request_signin(
     email = email.strip().lower()
     limit = settings.SIGNIN_RATE_PER_HOUR
     if rate_limit_hit(f"signin:email:{email}", limit) or (
-        ip_address and rate_limit_hit(f"signin:ip:{ip_address}", limit * 10)
+        # By network (an IPv6 subscriber's /64), like reports and votes.
+        ip_address
+        and rate_limit_hit(f"signin:ip:{network_hash(ip_address=ip_address)}", limit * 10)
     ):
         raise SignInRateLimited
     user_model = get_user_model()
@@ -78,9 +81,40 @@ def participant_request_signin(
     message_queue(
         to=email,
         template="contest/email/signin",
-        context={"link": link, "hours": settings.SESAME_MAX_AGE // 3600},
+        context={"link": link, **signin_link_lifetime()},
         language=language,
     )
+
+
+def participant_use_signin_link(*, token: str) -> User | None:
+    """The user a sign-in link is for, once: using it voids it and every earlier link.
+
+    None when the token is forged, expired, already used, or its rider signed out since.
+    The caller logs the user in.
+    """
+    user = get_user(token, update_last_login=False)
+    if user is None:
+        return None
+    # The token signs last_login (SESAME_ONE_TIME): moving it voids the token. Conditional,
+    # so of two posts racing with one link (a double tap), only one signs in.
+    now = timezone.now()
+    claimed = (
+        get_user_model()
+        .objects.filter(pk=user.pk, last_login=user.last_login)
+        .update(last_login=now)
+    )
+    if not claimed:
+        return None
+    user.last_login = now
+    participant_verify_email(user=user)
+    return user
+
+
+def participant_revoke_signin_links(*, user: AbstractBaseUser) -> None:
+    """Voids the sign-in links sent to the user and not used yet: they signed out."""
+    # The tokens sign last_login (SESAME_ONE_TIME), so moving it is what voids them; it then
+    # reads "last signed in or out". The sessions on other devices are left alone.
+    get_user_model().objects.filter(pk=user.pk).update(last_login=timezone.now())
 
 
 def participant_verify_email(*, user: AbstractBaseUser) -> Participant:

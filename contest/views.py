@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from sesame.utils import get_user
 
 from contest import selectors, services
 from contest.forms import ConsentForm, ProfileForm, SignInForm, entry_formset_class
@@ -72,22 +72,43 @@ def signin(request: HttpRequest) -> HttpResponse:
                 _("Too many links were asked for. Wait an hour, or use the last one sent."),
             )
         else:
-            return render(request, "contest/signin_sent.html", {"email": email})
+            return render(
+                request,
+                "contest/signin_sent.html",
+                {"email": email, **selectors.signin_link_lifetime()},
+            )
     return render(request, "contest/signin.html", {"form": form, "next": next_url})
 
 
+@sensitive_post_parameters(settings.SESAME_TOKEN_NAME)
+@require_http_methods(["GET", "POST"])
 def signin_link(request: HttpRequest) -> HttpResponse:
-    """Where the e-mailed link lands, on whichever device opened the mail."""
-    user = get_user(request)
-    if user is None:
-        return render(request, "contest/signin_invalid.html", status=400)
-    login(request, user, backend="sesame.backends.ModelBackend")
-    services.participant_verify_email(user=user)
-    return redirect(_safe_next(request, request.GET.get("suite"), "/"))
+    """Where the e-mailed link lands, on whichever device opened the mail.
+
+    Opening the link only shows a Continue button that posts the token: mail scanners and
+    previews open links too, and a link works once. The post signs in.
+    """
+    data = request.POST if request.method == "POST" else request.GET
+    token = data.get(settings.SESAME_TOKEN_NAME, "")
+    next_url = _safe_next(request, data.get("suite"), "/")
+    if request.method == "POST":
+        user = services.participant_use_signin_link(token=token)
+        if user is not None:
+            login(request, user, backend="sesame.backends.ModelBackend")
+            return redirect(next_url)
+    elif selectors.signin_link_valid(token=token):
+        return render(
+            request,
+            "contest/signin_link.html",
+            {"token_name": settings.SESAME_TOKEN_NAME, "token": token, "next": next_url},
+        )
+    return render(request, "contest/signin_invalid.html", {"next": next_url}, status=400)
 
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.participant_revoke_signin_links(user=request.user)
     logout(request)
     return redirect("contest:home")
 

@@ -5,17 +5,89 @@ Shared by sign-in links, public reports and votes, so that one rule counts visit
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The visitor's address: REMOTE_ADDR, or X-Forwarded-For as written by our own proxies.
+
+    X-Forwarded-For is read only as far as the proxies we were told about (README "Behind a
+    proxy"): everything left of what they appended was written by the visitor and is ignored.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR") or None
+    trusted = trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    hops = settings.TRUSTED_PROXY_HOPS
+    if not trusted and hops <= 0:
+        return remote_addr
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [entry for entry in forwarded if entry]
+    if trusted:
+        found = _first_untrusted(remote_addr, forwarded, trusted)
+    else:
+        found = _parse(forwarded[-hops]) if len(forwarded) >= hops else None
+    return str(found) if found is not None else remote_addr
+
+
+def _first_untrusted(
+    remote_addr: str | None, forwarded: list[str], trusted: tuple[_Network, ...]
+) -> _Address | None:
+    """Walks X-Forwarded-For from the right past our proxies; None when it cannot be relied on."""
+    if not _is_trusted(_parse(remote_addr), trusted):
+        return None  # not from our proxy: the header is whatever the visitor sent
+    for entry in reversed(forwarded):
+        address = _parse(entry)
+        # A proxy of ours appends only real addresses: a malformed entry was written by the
+        # visitor, and so was everything left of it.
+        if address is None:
+            return None
+        if not _is_trusted(address, trusted):
+            return address
+    return None  # only our own proxies in the chain
+
+
+def _parse(value: str | None) -> _Address | None:
+    """An address, IPv4-mapped IPv6 as IPv4; None when `value` is not one."""
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_trusted(address: _Address | None, trusted: tuple[_Network, ...]) -> bool:
+    return address is not None and any(address in network for network in trusted)
+
+
+@functools.cache
+def trusted_networks(entries: tuple[str, ...]) -> tuple[_Network, ...]:
+    """TRUSTED_PROXIES parsed; a typo fails loudly rather than trusting nothing or everything."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {entry!r} is not an address or a network."
+            ) from error
+    return tuple(networks)
 
 
 def _network(ip_address: str | None) -> str:
@@ -48,11 +120,19 @@ def network_hash(*, ip_address: str | None) -> str:
 
 
 def rate_limit_hit(key: str, limit: int) -> bool:
-    """Counts one more event under `key` this hour (shared cache); True past `limit`."""
-    cache.add(key, 0, timeout=3600)
+    """Counts one more event under `key` this hour (shared cache); True past `limit`.
+
+    When the cache is down the event is let through (and logged): a Redis outage must not
+    stop every rider from signing in or voting; the database constraints still hold.
+    """
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
+        cache.add(key, 0, timeout=3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=3600)
+            count = 1
+    except Exception:
+        logger.warning("rate limit %s not counted: the cache is unavailable", key, exc_info=True)
+        return False
     return count > limit

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from contest.models import Entry
 from contest.selectors import thumbs_of
 from core.access import staff_permission_required
+from core.csv import csv_row
 from core.http import AuthenticatedHttpRequest
 from core.network import client_ip
 from moderation import reports, selectors, services
@@ -268,19 +269,21 @@ def audit_csv(request: ModeratorRequest) -> StreamingHttpResponse:
         )
         for event in events.iterator(chunk_size=1000):
             yield writer.writerow(
-                [
-                    timezone.localtime(event.created_at).isoformat(timespec="seconds"),
-                    event.entry_id,
-                    event.entry.title,
-                    event.entry.contest.slug,
-                    event.actor.get_username() if event.actor else "",
-                    event.action,
-                    event.from_state,
-                    event.to_state,
-                    event.reason,
-                    event.note,
-                    event.email,
-                ]
+                csv_row(
+                    [
+                        timezone.localtime(event.created_at).isoformat(timespec="seconds"),
+                        event.entry_id,
+                        event.entry.title,
+                        event.entry.contest.slug,
+                        event.actor.get_username() if event.actor else "",
+                        event.action,
+                        event.from_state,
+                        event.to_state,
+                        event.reason,
+                        event.note,
+                        event.email,
+                    ]
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -101,7 +101,9 @@ def photo_process(*, photo_id: int) -> None:
     """Makes whatever the photo is missing; a second run after success does nothing.
 
     A file's own fault (corrupt, bomb) is a final, recorded failure; a storage hiccup raises
-    StorageUnavailable so the task retries; after PHOTO_MAX_ATTEMPTS claims it gives up.
+    StorageUnavailable so the task retries later. Attempts count only the runs that could
+    have been the photo's fault: a storage error gives its attempt back, so a storage outage
+    never turns good photos into failures (after PHOTO_MAX_ATTEMPTS real tries it gives up).
     """
     photo = Photo.objects.filter(pk=photo_id).first()
     if photo is None or photo.status == Photo.Status.FAILED:
@@ -109,22 +111,42 @@ def photo_process(*, photo_id: int) -> None:
     missing = ALL_RENDITIONS - set(photo.renditions.values_list("spec", "format"))
     if photo.status == Photo.Status.READY and not missing:
         return
-    if photo.status != Photo.Status.READY:
-        # The claim counts attempts in the database, so a job that kills its worker (and is
-        # redelivered because of acks_late) cannot loop for ever.
-        if photo.attempts >= settings.PHOTO_MAX_ATTEMPTS:
-            _fail(photo_id, Photo.Failure.GAVE_UP)
-            return
-        claimed = Photo.objects.filter(
-            pk=photo_id, status__in=(Photo.Status.RECEIVED, Photo.Status.PROCESSING)
+    claimed = photo.status != Photo.Status.READY
+    if claimed and not _claim(photo):
+        return
+    try:
+        _make(photo, missing)
+    except StorageUnavailable:
+        if claimed:
+            # Back to "received" with its attempt returned: the retry (or, once the task's
+            # retries are spent, the stuck-photo sweep) starts it again.
+            Photo.objects.filter(pk=photo_id, status=Photo.Status.PROCESSING).update(
+                status=Photo.Status.RECEIVED,
+                attempts=F("attempts") - 1,
+                updated_at=timezone.now(),
+            )
+        raise
+
+
+def _claim(photo: Photo) -> bool:
+    # The claim counts attempts in the database, so a job that kills its worker (and is
+    # redelivered because of acks_late) cannot loop for ever.
+    if photo.attempts >= settings.PHOTO_MAX_ATTEMPTS:
+        _fail(photo.pk, Photo.Failure.GAVE_UP)
+        return False
+    return bool(
+        Photo.objects.filter(
+            pk=photo.pk, status__in=(Photo.Status.RECEIVED, Photo.Status.PROCESSING)
         ).update(
             status=Photo.Status.PROCESSING,
             attempts=F("attempts") + 1,
             updated_at=timezone.now(),
         )
-        if not claimed:
-            return
+    )
 
+
+def _make(photo: Photo, missing: frozenset[tuple[str, str]] | set[tuple[str, str]]) -> None:
+    photo_id = photo.pk
     with tempfile.TemporaryFile() as local:
         try:
             with originals_storage().open(photo.original, "rb") as remote:

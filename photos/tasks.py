@@ -10,10 +10,14 @@ from photos.errors import StorageUnavailable
 @shared_task(
     acks_late=True,  # only because photo_process makes just what is missing
     reject_on_worker_lost=True,
+    # Storage outages last minutes: 1, 2, 4, 8 then every 10 minutes, about an hour in all,
+    # without jitter so that no retry comes at once. After that the photo waits in
+    # "received" and the stuck-photo sweep sends it again.
     autoretry_for=(StorageUnavailable,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=5,
+    retry_backoff=60,
+    retry_backoff_max=600,
+    retry_jitter=False,
+    max_retries=8,
     time_limit=180,
     soft_time_limit=150,
 )

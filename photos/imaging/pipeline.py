@@ -232,8 +232,11 @@ def _render(
             if not formats:
                 continue
             rendition = _rendition(photo, made, spec, transform)
-            for fmt in formats:
-                job = _encode(encoder if threads else None, fmt, rendition)
+            for index, fmt in enumerate(formats):
+                # Image.save keeps its options on the image object (encoderinfo): two
+                # formats saved from one object at once would read each other's quality.
+                source = rendition if index == 0 else rendition.copy()
+                job = _encode(encoder if threads else None, fmt, source)
                 encoded.append((spec.name, fmt, rendition.size, job))
         # The phash needs no encoder: it is made while the encoder finishes.
         phash = perceptual_hash(photo.work, photo.orientation, transform)

@@ -107,10 +107,16 @@ def signin_link(live_server: LiveServer) -> str:
     return live_server.url + match.group(1)
 
 
+def press_continue(page: Page) -> None:
+    """Signs in from a sign-in link's page: opening the link alone does not."""
+    page.get_by_role("button", name=in_french(_("Continue"))).click()
+
+
 def sign_in(page: Page, live_server: LiveServer, participant: Participant, url: str) -> None:
     """Opens a sign-in link as if read from the mail, landing on url."""
     link = reverse("contest:signin_link") + get_query_string(participant.user)
     page.goto(f"{live_server.url}{link}&{urlencode({'suite': url})}")
+    press_continue(page)
     expect(page).to_have_url(live_server.url + url)
 
 
@@ -180,6 +186,8 @@ def test_it_takes_a_new_rider_from_the_emailed_link_to_a_prepared_photo(
     assert mail.outbox[0].to == ["lea@example.org"]
 
     page.goto(signin_link(live_server))
+    assert_accessible(page, "sign-in link page")
+    press_continue(page)
     expect(page).to_have_url(re.compile(r"/profil/\?next="))
     assert_accessible(page, "profile page")
     page.fill("#id_credit_name", "Léa  M.")

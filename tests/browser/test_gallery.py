@@ -24,7 +24,7 @@ from moderation.services import entry_decide
 from photos.models import Photo, Rendition
 from photos.selectors import renditions_hash
 from photos.services import originals_storage, photo_process
-from tests.browser.test_entry_flow import assert_accessible, signin_link
+from tests.browser.test_entry_flow import assert_accessible, press_continue, signin_link
 from tests.factories import EntryFactory
 from tests.images import photo_bytes
 
@@ -259,6 +259,7 @@ def test_a_visitor_opens_a_photo_signs_in_to_vote_and_finds_the_report_page(
     page.fill("#id_email", "fan@example.org")
     page.locator("main button[type=submit]").click()
     page.goto(signin_link(live_server))
+    press_continue(page)
     expect(page).to_have_url(live_server.url + photo_url)
     love.click()
     expect(page).to_have_url(live_server.url + photo_url + "#vote")

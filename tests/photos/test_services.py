@@ -161,5 +161,53 @@ def test_it_raises_a_transient_error_when_storage_is_unreachable(
     with pytest.raises(StorageUnavailable):
         photo_process(photo_id=photo.pk)
     photo.refresh_from_db()
-    assert photo.status == Photo.Status.PROCESSING  # not failed: it will be tried again
+    # Not failed, and back to "received": it will be tried again.
+    assert photo.status == Photo.Status.RECEIVED
     assert StorageUnavailable in tasks.process_photo.autoretry_for
+
+
+def test_it_survives_a_long_storage_outage_without_burning_the_photos_attempts(
+    make_photo: Callable[..., Photo], settings: object
+) -> None:
+    """Ten runs during an outage leave the photo waiting, not failed; once storage is
+    back, the next run makes its renditions."""
+    from photos.services import StorageUnavailable
+
+    photo = make_photo()
+    working = settings.STORAGES  # type: ignore[attr-defined]
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **working,
+        "originals": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            # A file where the folder should be: every open fails with an OSError.
+            "OPTIONS": {"location": __file__ + "/nowhere"},
+        },
+    }
+    for _ in range(10):
+        with pytest.raises(StorageUnavailable):
+            photo_process(photo_id=photo.pk)
+    photo.refresh_from_db()
+    assert (photo.status, photo.attempts) == (Photo.Status.RECEIVED, 0)
+    settings.STORAGES = working  # type: ignore[attr-defined]
+    photo_process(photo_id=photo.pk)
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.READY
+
+
+def test_it_retries_storage_errors_over_minutes_not_seconds() -> None:
+    from celery.utils.time import get_exponential_backoff_interval
+
+    from photos import tasks
+
+    task = tasks.process_photo
+    delays = [
+        get_exponential_backoff_interval(
+            factor=task.retry_backoff,
+            retries=n,
+            maximum=task.retry_backoff_max,
+            full_jitter=task.retry_jitter,
+        )
+        for n in range(task.max_retries)
+    ]
+    assert min(delays) >= 60
+    assert sum(delays) >= 30 * 60

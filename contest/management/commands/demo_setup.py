@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 from django.utils import timezone
 
 from contest import services
@@ -96,8 +97,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nDemo ready.\n  Contest: {base}/concours/{contest.slug}/participer/\n"
-                f"  Admin:   {base}/admin/  user: staff  password: {password}\n"
-                f"  Moderation: {base}/moderation/  user: moderation  password: "
+                f"  Admin:   {base}{reverse('admin:index')}  user: staff  password: {password}\n"
+                f"  Moderation: {base}{reverse('moderation:queue')}  user: moderation  password: "
                 f"{moderator_password}\n"
                 "  Sign-in links to riders are printed in this terminal (console e-mail).\n"
             )
