@@ -264,6 +264,9 @@ MODERATION_DUPLICATE_DISTANCE = env.int("MODERATION_DUPLICATE_DISTANCE", default
 MODERATION_DIGEST_AFTER_HOURS = env.int("MODERATION_DIGEST_AFTER_HOURS", default=24)
 REPORTS_TO_HIDE = env.int("REPORTS_TO_HIDE", default=3)
 REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=5)
+# The jury's rule "too small to print": a shorter side under this many pixels (the
+# disqualification preview on the chair's round page).
+JURY_PRINT_MIN_SHORT_SIDE = env.int("JURY_PRINT_MIN_SHORT_SIDE", default=1500)
 VOTES_PER_HOUR = env.int("VOTES_PER_HOUR", default=60)
 VOTES_PER_HOUR_PER_ADDRESS = env.int("VOTES_PER_HOUR_PER_ADDRESS", default=300)
 GALLERY_CACHE_SECONDS = env.int("GALLERY_CACHE_SECONDS", default=300)
@@ -307,6 +310,15 @@ CELERY_BEAT_SCHEDULE = {
     "moderation-digest": {
         "task": "moderation.tasks.send_moderation_digest",
         "schedule": timedelta(minutes=30),
+    },
+    "jury-withdrawn-entries": {
+        "task": "jury.tasks.sync_withdrawn_entries",
+        "schedule": timedelta(minutes=10),
+    },
+    "jury-reminders": {
+        # Hourly: each juror is mailed at most once a day (Juror.last_reminded_at).
+        "task": "jury.tasks.remind_jurors",
+        "schedule": timedelta(hours=1),
     },
     "requeue-outbox": {
         "task": "notifications.tasks.requeue_messages",

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("contest.urls")),
     path("", include("moderation.urls")),
     path("", include("gallery.urls")),
+    path("jury/", include("jury.urls")),
 ]
 
 if settings.SERVE_MEDIA:

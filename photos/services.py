@@ -187,14 +187,16 @@ def _make(photo: Photo, missing: frozenset[tuple[str, str]] | set[tuple[str, str
         hook(photo_id)
 
 
-def photo_full_resolution(*, photo: Photo) -> tuple[bytes, str]:
+def photo_full_resolution(*, photo: Photo, strip_metadata: bool = False) -> tuple[bytes, str]:
     """The original for a moderator's eyes: as stored when browsers show it, else a JPEG.
 
+    With `strip_metadata` (the jury's blind view) always a JPEG made from the pixels: a
+    camera writes the photographer's name into EXIF, which the stored original keeps.
     Raises imaging.ImageDecodeError when a HEIC/AVIF original cannot be decoded.
     """
     with originals_storage().open(photo.original, "rb") as original:
         mime = imaging.BROWSER_FORMATS.get(photo.original_format)
-        if mime is not None:
+        if mime is not None and not strip_metadata:
             return original.read(), mime
         return imaging.full_size_jpeg(original, policy=upload_policy()), "image/jpeg"
 

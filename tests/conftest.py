@@ -111,7 +111,11 @@ def anonymous_client() -> Client:
 
 
 # The data migrations that give the staff groups their permissions, each with its ROLES.
-GROUP_MIGRATIONS = ("contest.migrations.0002_groups", "gallery.migrations.0002_marketing_relay")
+GROUP_MIGRATIONS = (
+    "contest.migrations.0002_groups",
+    "gallery.migrations.0002_marketing_relay",
+    "jury.migrations.0002_groups",
+)
 
 
 def _staff_in(group: str, email: str) -> object:

@@ -501,6 +501,30 @@ def test_it_tells_the_reporter_once_that_the_photo_stays(
     assert "reste" in mail.outbox[-1].body or "stays" in mail.outbox[-1].body
 
 
+def test_it_tells_the_reporter_later_when_the_mail_server_failed(
+    ready_entry: ReadyEntry, moderator: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report was marked answered before sending and never given back: a failed mail
+    was lost for good. Now the claim is returned and the retry sends it."""
+    import smtplib
+
+    entry = ready_entry(title="Pont de pierre")
+    _approve(entry, moderator)
+    entry = _reported(Entry.objects.get(pk=entry.pk), times=1, email="vigilant@example.org")
+    decision = _approve(entry, moderator)
+
+    def down(**kwargs: object) -> None:
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "send_templated_mail", down)
+        with pytest.raises(smtplib.SMTPException):
+            services.entry_reports_answer(event_id=decision.event.pk)
+    assert not mail.outbox
+    assert services.entry_reports_answer(event_id=decision.event.pk) == 1
+    assert mail.outbox[-1].to == ["vigilant@example.org"]
+
+
 def test_it_puts_the_report_flags_back_when_a_decision_is_undone(
     ready_entry: ReadyEntry, moderator: object
 ) -> None:

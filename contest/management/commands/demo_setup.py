@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -15,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 from django.utils import timezone
+from sesame.utils import get_query_string
 
 from contest import services
 from contest.models import Contest, Entry, Participant, Theme
@@ -93,16 +95,55 @@ class Command(BaseCommand):
         moderator.set_password(moderator_password)
         moderator.save()
         moderator.groups.add(Group.objects.get(name="Moderators"))
+        chair_password = secrets.token_urlsafe(12)
+        chair, _ = user_model.objects.get_or_create(
+            username="jury", defaults={"email": "jury@coverline.localhost"}
+        )
+        chair.is_staff = True
+        chair.set_password(chair_password)
+        chair.save()
+        chair.groups.add(Group.objects.get(name="Jury chair"))
         base = f"http://127.0.0.1:{port}"
+        juror_links = "".join(
+            f"  Juror {email}: {base}{reverse('contest:signin_link')}{get_query_string(user)}"
+            f"&suite={reverse('jury:home', args=[contest.slug])}\n"
+            for email, user in self._seat_jurors(contest)
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nDemo ready.\n  Contest: {base}/concours/{contest.slug}/participer/\n"
                 f"  Admin:   {base}{reverse('admin:index')}  user: staff  password: {password}\n"
                 f"  Moderation: {base}{reverse('moderation:queue')}  user: moderation  password: "
                 f"{moderator_password}\n"
+                f"  Jury chair: {base}{reverse('jury:chair', args=[contest.slug])}  user: jury  "
+                f"password: {chair_password}\n"
+                f"{juror_links}"
+                "  (a juror's link works once, for an hour; the rounds need approved photos)\n"
                 "  Sign-in links to riders are printed in this terminal (console e-mail).\n"
             )
         )
+
+    def _seat_jurors(self, contest: Contest) -> list[tuple[str, Any]]:
+        """Two demo jurors on the contest's jury (no password: they sign in by link)."""
+        # This command seeds the whole stack, but the jury app sits above this one: its model
+        # is looked up by name, not imported (the layers contract, README).
+        juror_model = apps.get_model("jury", "Juror")
+        jury = Group.objects.get(name="Jury")
+        seated = []
+        for n in (1, 2):
+            email = f"juror{n}@coverline.localhost"
+            user, created = get_user_model().objects.get_or_create(
+                username=email, defaults={"email": email}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save()
+            user.groups.add(jury)
+            juror_model.objects.get_or_create(
+                contest=contest, user=user, defaults={"alias": f"J{n}"}
+            )
+            seated.append((email, user))
+        return seated
 
     def _add_entries(self, contest: Contest) -> None:
         themes = list(contest.themes.all())

@@ -1,0 +1,848 @@
+"""Writes of the jury: jurors, rounds and their life, votes, ballots, recusals, closing.
+
+Races: a vote and a round's closing both lock the round's row first, so of a juror voting
+while the chair closes exactly one happens first (the vote counts, or it is refused); two
+chairs closing at once meet the conditional UPDATE on the round's state. Every human
+decision writes a JuryEvent.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.db.models import F, Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from sesame.utils import get_query_string
+
+from contest.models import Contest, Entry
+from contest.selectors import entries_public
+from core.errors import ApplicationError
+from jury import assignment, ranking
+from jury.models import (
+    Ballot,
+    Juror,
+    JuryEvent,
+    Note,
+    Panel,
+    Recusal,
+    Round,
+    RoundEntry,
+    Task,
+)
+from jury.selectors import disqualification_candidates, round_results
+from notifications.services import message_queue
+
+JURY_GROUP = "Jury"
+# Round entry id -> the jurors dealt it.
+Dealt = dict[int, set[int]]
+# Letters that cannot be mistaken for one another when read aloud or on a small screen.
+_CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
+
+
+class JuryError(ApplicationError):
+    """A jury action that the rules or the round's state refuse."""
+
+
+def _event(
+    *,
+    contest_id: int,
+    action: str,
+    actor: User | None,
+    round: Round | None = None,
+    round_entry: RoundEntry | None = None,
+    detail: str = "",
+) -> None:
+    JuryEvent.objects.create(
+        contest_id=contest_id,
+        round=round,
+        round_entry=round_entry,
+        actor=actor,
+        action=action,
+        detail=detail,
+    )
+
+
+# --- jurors --------------------------------------------------------------------------------
+
+
+def panel_update(*, contest: Contest, staff_domain: str) -> Panel:
+    panel, _created = Panel.objects.update_or_create(
+        contest=contest, defaults={"staff_domain": staff_domain.strip().lower().lstrip("@")}
+    )
+    return panel
+
+
+def juror_signin_url(*, juror: Juror, base_url: str) -> str:
+    """The juror's sign-in link to their work (a sesame link, like the riders')."""
+    return (
+        base_url
+        + reverse("contest:signin_link")
+        + get_query_string(juror.user)
+        + "&suite="
+        + reverse("jury:home", args=[juror.contest.slug])
+    )
+
+
+def juror_invite(
+    *, contest: Contest, email: str, chair: User, language: str, base_url: str
+) -> Juror:
+    """Adds a juror (creating their account) and e-mails them a sign-in link to their work.
+
+    Jurors have no password: the link opens the jury's pages only, never staff pages. A
+    juror added while rounds are active gets a fair share of their open work.
+    """
+    email = email.strip().lower()
+    with transaction.atomic():
+        user, created = get_user_model().objects.get_or_create(
+            username=email, defaults={"email": email}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get_or_create(name=JURY_GROUP)[0])
+        number = Juror.objects.filter(contest=contest).count() + 1
+        juror, new = Juror.objects.get_or_create(
+            contest=contest, user=user, defaults={"alias": f"J{number}"}
+        )
+        if not new and not juror.active:
+            Juror.objects.filter(pk=juror.pk).update(active=True)
+            juror.active = True
+        for active_round in Round.objects.filter(contest=contest).filter(
+            state__in=(Round.State.ACTIVE, Round.State.PAUSED)
+        ):
+            _deal_to_newcomer(active_round, juror)
+        _event(
+            contest_id=contest.pk, action=JuryEvent.Action.INVITE, actor=chair, detail=juror.alias
+        )
+        message_queue(
+            to=email,
+            template="jury/email/invitation",
+            context={
+                "contest": contest.title,
+                "link": juror_signin_url(juror=juror, base_url=base_url),
+                "hours": settings.SESAME_MAX_AGE // 3600,
+            },
+            language=language,
+        )
+    return juror
+
+
+def juror_remove(*, juror: Juror, chair: User) -> None:
+    """Takes a juror off the jury; their open work is dealt to the others, votes stay."""
+    with transaction.atomic():
+        if not Juror.objects.filter(pk=juror.pk, active=True).update(active=False):
+            return
+        for active_round in (
+            Round.objects.filter(contest_id=juror.contest_id)
+            .filter(state__in=(Round.State.ACTIVE, Round.State.PAUSED))
+            .exclude(kind=Round.Kind.RANKING)
+        ):
+            _redeal_leaver(active_round, juror)
+        Task.objects.filter(
+            juror=juror, state=Task.State.OPEN, round__state__in=("active", "paused")
+        ).update(state=Task.State.CANCELLED)
+        _event(
+            contest_id=juror.contest_id,
+            action=JuryEvent.Action.REMOVE,
+            actor=chair,
+            detail=juror.alias,
+        )
+
+
+# --- who may judge what ----------------------------------------------------------------------
+
+
+def _forbidden(round: Round, jurors: Sequence[Juror]) -> set[tuple[int, int]]:
+    """(juror id, round entry id) pairs never dealt: own photos, colleagues', recusals."""
+    domain = (
+        Panel.objects.filter(contest_id=round.contest_id)
+        .values_list("staff_domain", flat=True)
+        .first()
+        or ""
+    )
+    rows = list(
+        RoundEntry.objects.filter(round=round).values_list(
+            "pk", "entry_id", "entry__participant__user_id", "entry__participant__user__email"
+        )
+    )
+    recused = set(Recusal.objects.filter(juror__in=jurors).values_list("juror_id", "entry_id"))
+    forbidden = set()
+    for juror in jurors:
+        juror_domain = juror.user.email.rpartition("@")[2].lower()
+        for pk, entry_id, user_id, email in rows:
+            colleague = bool(domain) and juror_domain == domain == email.rpartition("@")[2].lower()
+            if user_id == juror.user_id or colleague or (juror.pk, entry_id) in recused:
+                forbidden.add((juror.pk, pk))
+    return forbidden
+
+
+def _active_jurors(contest_id: int) -> list[Juror]:
+    return list(Juror.objects.filter(contest_id=contest_id, active=True).select_related("user"))
+
+
+def _current(round: Round) -> Dealt:
+    dealt: Dealt = {
+        pk: set()
+        for pk in RoundEntry.objects.filter(
+            round=round, disqualified=False, withdrawn=False
+        ).values_list("pk", flat=True)
+    }
+    for re_id, juror_id in (
+        Task.objects.filter(round=round)
+        .exclude(state=Task.State.CANCELLED)
+        .values_list("round_entry_id", "juror_id")
+    ):
+        if re_id in dealt:
+            dealt[re_id].add(juror_id)
+    return dealt
+
+
+def _open_tasks(round: Round) -> set[tuple[int, int]]:
+    return set(
+        Task.objects.filter(round=round, state=Task.State.OPEN).values_list(
+            "round_entry_id", "juror_id"
+        )
+    )
+
+
+def _apply(round: Round, before: Dealt, after: Dealt) -> None:
+    """Writes the difference between two assignments as task rows."""
+    gone = [(e, j) for e, jurors in before.items() for j in jurors - after.get(e, set())]
+    new = [(e, j) for e, jurors in after.items() for j in jurors - before.get(e, set())]
+    for entry_id, juror_id in gone:
+        Task.objects.filter(
+            round=round, round_entry_id=entry_id, juror_id=juror_id, state=Task.State.OPEN
+        ).delete()
+    for entry_id, juror_id in new:
+        # A cancelled task (the juror left and came back) is reopened, not duplicated.
+        if not Task.objects.filter(round=round, round_entry_id=entry_id, juror_id=juror_id).update(
+            state=Task.State.OPEN, value=None, scores={}, voted_at=None
+        ):
+            Task.objects.create(round=round, round_entry_id=entry_id, juror_id=juror_id)
+
+
+def _deal_to_newcomer(round: Round, juror: Juror) -> None:
+    jurors = _active_jurors(round.contest_id)
+    if round.kind == Round.Kind.RANKING:
+        forbidden = _forbidden(round, [juror])
+        for re_id in RoundEntry.objects.filter(
+            round=round, disqualified=False, withdrawn=False
+        ).values_list("pk", flat=True):
+            if (juror.pk, re_id) not in forbidden:
+                Task.objects.get_or_create(round=round, round_entry_id=re_id, juror=juror)
+        return
+    before = _current(round)
+    try:
+        after = assignment.add_juror(
+            before,
+            juror.pk,
+            quorum=round.quorum,
+            open_tasks=_open_tasks(round),
+            forbidden=_forbidden(round, jurors),
+            jurors=[j.pk for j in jurors],
+            seed=round.pk,
+        )
+    except ValueError as exc:  # a task the rules now forbid
+        raise JuryError(_("The round's photos cannot be dealt again: see the jury's log.")) from exc
+    _apply(round, before, after)
+
+
+def _redeal_leaver(round: Round, juror: Juror) -> None:
+    jurors = [j for j in _active_jurors(round.contest_id) if j.pk != juror.pk]
+    before = _current(round)
+    try:
+        after = assignment.remove_juror(
+            before,
+            juror.pk,
+            quorum=round.quorum,
+            open_tasks=_open_tasks(round),
+            forbidden=_forbidden(round, [*jurors, juror]),
+            jurors=[j.pk for j in jurors],
+            seed=round.pk,
+        )
+    except ValueError as exc:  # AssignmentImpossible, or a task the rules now forbid
+        raise JuryError(
+            _("Too few jurors are left to keep %(quorum)s per photo: add a juror first.")
+            % {"quorum": round.quorum}
+        ) from exc
+    _apply(round, before, after)
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+def round_create(
+    *,
+    contest: Contest,
+    kind: str,
+    quorum: int,
+    deadline: datetime,
+    criteria: Sequence[Mapping[str, object]] = (),
+    chair: User,
+) -> Round:
+    if kind not in Round.Kind.values:
+        raise JuryError(_("Choose the kind of round."))
+    if quorum < 1:
+        raise JuryError(_("At least one juror per photo."))
+    with transaction.atomic():
+        if Round.objects.filter(contest=contest).exclude(state=Round.State.CLOSED).exists():
+            raise JuryError(_("Close the current round before starting another."))
+        number = (Round.objects.filter(contest=contest).aggregate(n=Max("number"))["n"] or 0) + 1
+        created = Round.objects.create(
+            contest=contest,
+            number=number,
+            kind=kind,
+            quorum=quorum,
+            deadline=deadline,
+            criteria=list(criteria) if kind == Round.Kind.RATING else [],
+        )
+        _event(
+            contest_id=contest.pk,
+            action=JuryEvent.Action.CREATE,
+            actor=chair,
+            round=created,
+            detail=f"{kind}, {quorum}",
+        )
+    return created
+
+
+def _source_entries(round: Round) -> list[int]:
+    """The entries a round judges: the public ones for the first, the previous round's
+    advancing ones after."""
+    if round.number == 1:
+        return list(
+            entries_public(contest_id=round.contest_id).order_by("pk").values_list("pk", flat=True)
+        )
+    previous = Round.objects.get(contest_id=round.contest_id, number=round.number - 1)
+    return list(
+        RoundEntry.objects.filter(
+            round=previous, advanced=True, disqualified=False, withdrawn=False
+        )
+        .order_by("entry_id")
+        .values_list("entry_id", flat=True)
+    )
+
+
+def _new_codes(count: int, prefix: str) -> list[str]:
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(prefix + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5)))
+    return list(codes)
+
+
+def round_activate(*, round_id: int, chair: User) -> Round:
+    """Starts a draft round: its entries get codes and exactly `quorum` jurors each.
+
+    Ranking rounds give every eligible juror the whole short list.
+    """
+    with transaction.atomic():
+        round = Round.objects.select_for_update().get(pk=round_id)
+        if round.state != Round.State.DRAFT:
+            raise JuryError(_("This round has already started."))
+        entry_ids = _source_entries(round)
+        if not entry_ids:
+            raise JuryError(_("No photo to judge in this round."))
+        codes = _new_codes(len(entry_ids), f"{round.number}")
+        RoundEntry.objects.bulk_create(
+            RoundEntry(round=round, entry_id=entry_id, code=code)
+            for entry_id, code in zip(entry_ids, codes, strict=True)
+        )
+        jurors = _active_jurors(round.contest_id)
+        forbidden = _forbidden(round, jurors)
+        round_entries = list(RoundEntry.objects.filter(round=round).values_list("pk", flat=True))
+        if round.kind == Round.Kind.RANKING:
+            dealt = {
+                re_id: {j.pk for j in jurors if (j.pk, re_id) not in forbidden}
+                for re_id in round_entries
+            }
+        else:
+            try:
+                dealt = assignment.assign(
+                    round_entries,
+                    [j.pk for j in jurors],
+                    quorum=round.quorum,
+                    forbidden=forbidden,
+                    seed=round.pk,
+                )
+            except ValueError as exc:  # AssignmentImpossible, or a task the rules now forbid
+                raise JuryError(
+                    _(
+                        "Some photos do not have %(quorum)s jurors who may judge them: "
+                        "invite more jurors or lower the number per photo."
+                    )
+                    % {"quorum": round.quorum}
+                ) from exc
+        Task.objects.bulk_create(
+            Task(round=round, round_entry_id=re_id, juror_id=juror_id)
+            for re_id, juror_ids in dealt.items()
+            for juror_id in sorted(juror_ids)
+        )
+        Round.objects.filter(pk=round.pk).update(state=Round.State.ACTIVE)
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.ACTIVATE,
+            actor=chair,
+            round=round,
+            detail=f"{len(round_entries)} photos, {len(jurors)} jurors",
+        )
+    round.refresh_from_db()
+    return round
+
+
+def round_set_paused(*, round_id: int, chair: User, paused: bool) -> Round:
+    before, after = (
+        (Round.State.ACTIVE, Round.State.PAUSED)
+        if paused
+        else (Round.State.PAUSED, Round.State.ACTIVE)
+    )
+    with transaction.atomic():
+        if not Round.objects.filter(pk=round_id, state=before).update(state=after):
+            raise JuryError(_("The round changed meanwhile: look at it again."))
+        round = Round.objects.get(pk=round_id)
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.PAUSE if paused else JuryEvent.Action.RESUME,
+            actor=chair,
+            round=round,
+        )
+    return round
+
+
+def round_raise_quorum(*, round_id: int, chair: User, quorum: int) -> Round:
+    """More jurors per photo for an active round: new tasks are dealt. Never fewer:
+    whose vote would be dropped?"""
+    with transaction.atomic():
+        round = Round.objects.select_for_update().get(pk=round_id)
+        if round.state == Round.State.CLOSED or round.kind == Round.Kind.RANKING:
+            raise JuryError(_("The number of jurors per photo cannot change now."))
+        if quorum < round.quorum:
+            raise JuryError(_("The number of jurors per photo can only go up: votes are cast."))
+        if quorum == round.quorum:
+            return round
+        if round.state != Round.State.DRAFT:
+            jurors = _active_jurors(round.contest_id)
+            before = _current(round)
+            try:
+                after = assignment.raise_quorum(
+                    before,
+                    [j.pk for j in jurors],
+                    new_quorum=quorum,
+                    forbidden=_forbidden(round, jurors),
+                    seed=round.pk,
+                )
+            except ValueError as exc:  # AssignmentImpossible, or a task the rules now forbid
+                raise JuryError(
+                    _("Too few jurors may judge some photos for %(quorum)s per photo.")
+                    % {"quorum": quorum}
+                ) from exc
+            _apply(round, before, after)
+        Round.objects.filter(pk=round.pk).update(quorum=quorum)
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.QUORUM,
+            actor=chair,
+            round=round,
+            detail=f"{round.quorum} → {quorum}",
+        )
+    round.refresh_from_db()
+    return round
+
+
+# --- votes -----------------------------------------------------------------------------------
+
+
+def _locked_active_round(round_id: int) -> Round:
+    round = Round.objects.select_for_update().get(pk=round_id)
+    if round.state != Round.State.ACTIVE:
+        raise JuryError(
+            _("This round is closed: votes can no longer change.")
+            if round.state == Round.State.CLOSED
+            else _("This round is paused: try again later.")
+        )
+    return round
+
+
+def _score(round: Round, value: float | None, scores: Mapping[str, float]) -> float:
+    if round.kind == Round.Kind.YESNO:
+        if value not in (0, 1):
+            raise JuryError(_("Answer yes or no."))
+        return float(value)  # type: ignore[arg-type]
+    if not round.criteria:
+        if value is None or not 1 <= value <= 5:
+            raise JuryError(_("Give 1 to 5 stars."))
+        return float(value)
+    codes = {str(c["code"]): float(c.get("weight", 1) or 1) for c in round.criteria}
+    if set(scores) != set(codes) or not all(1 <= s <= 5 for s in scores.values()):
+        raise JuryError(_("Rate every criterion from 1 to 5."))
+    return ranking.weighted_score(scores, codes)
+
+
+def task_vote(
+    *,
+    task_id: int,
+    juror: Juror,
+    version: int,
+    value: float | None = None,
+    scores: Mapping[str, float] | None = None,
+) -> Task:
+    """Records (or changes) a juror's vote on one task of an active round."""
+    scores = dict(scores or {})
+    with transaction.atomic():
+        task = Task.objects.select_related("round_entry").filter(pk=task_id, juror=juror).first()
+        if task is None or task.state == Task.State.CANCELLED:
+            raise JuryError(_("This photo is no longer yours to judge."))
+        round = _locked_active_round(task.round_id)
+        score = _score(round, value, scores)
+        if (
+            not Task.objects.filter(pk=task.pk, version=version)
+            .exclude(state=Task.State.CANCELLED)
+            .update(
+                state=Task.State.DONE,
+                value=score,
+                scores=scores,
+                voted_at=timezone.now(),
+                skipped_at=None,
+                version=F("version") + 1,
+            )
+        ):
+            raise JuryError(_("This vote changed meanwhile (another tab?): look again."))
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.VOTE,
+            actor=juror.user,
+            round=round,
+            round_entry=task.round_entry,
+            detail=f"{score:g}",
+        )
+    task.refresh_from_db()
+    return task
+
+
+def task_undo_last(*, juror: Juror, round_id: int) -> Task | None:
+    """Takes back the juror's latest vote in the round; None when there is none."""
+    with transaction.atomic():
+        round = _locked_active_round(round_id)
+        task = (
+            Task.objects.filter(round=round, juror=juror, state=Task.State.DONE)
+            .order_by("-voted_at", "-pk")
+            .select_related("round_entry")
+            .first()
+        )
+        if task is None:
+            return None
+        Task.objects.filter(pk=task.pk).update(
+            state=Task.State.OPEN, value=None, scores={}, voted_at=None, version=F("version") + 1
+        )
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.UNDO,
+            actor=juror.user,
+            round=round,
+            round_entry=task.round_entry,
+        )
+    task.refresh_from_db()
+    return task
+
+
+def task_skip(*, task_id: int, juror: Juror) -> None:
+    """Puts an open task at the back of the juror's queue."""
+    Task.objects.filter(pk=task_id, juror=juror, state=Task.State.OPEN).update(
+        skipped_at=timezone.now()
+    )
+
+
+def task_toggle_favourite(*, task_id: int, juror: Juror) -> bool:
+    task = Task.objects.filter(pk=task_id, juror=juror).first()
+    if task is None:
+        raise JuryError(_("This photo is no longer yours to judge."))
+    Task.objects.filter(pk=task.pk).update(favourite=not task.favourite)
+    return not task.favourite
+
+
+def note_save(*, round_entry_id: int, juror: Juror, text: str, for_report: bool) -> Note | None:
+    """The juror's note on an entry (private to the jury); an empty text deletes it."""
+    if not Task.objects.filter(round_entry_id=round_entry_id, juror=juror).exists():
+        raise JuryError(_("This photo is no longer yours to judge."))
+    text = text.strip()[:2000]
+    if not text:
+        Note.objects.filter(round_entry_id=round_entry_id, juror=juror).delete()
+        return None
+    note, _created = Note.objects.update_or_create(
+        round_entry_id=round_entry_id,
+        juror=juror,
+        defaults={"text": text, "for_report": for_report},
+    )
+    return note
+
+
+def task_recuse(*, task_id: int, juror: Juror, reason: str) -> None:
+    """The juror steps aside from an entry (for every round); another juror takes it."""
+    reason = reason.strip()
+    if not reason:
+        raise JuryError(_("Say why you step aside (it stays in the jury's log)."))
+    with transaction.atomic():
+        task = (
+            Task.objects.select_related("round_entry", "round")
+            .filter(pk=task_id, juror=juror)
+            .first()
+        )
+        if task is None or task.state == Task.State.CANCELLED:
+            raise JuryError(_("This photo is no longer yours to judge."))
+        round = _locked_active_round(task.round_id)
+        Recusal.objects.get_or_create(
+            entry_id=task.round_entry.entry_id, juror=juror, defaults={"reason": reason[:300]}
+        )
+        Task.objects.filter(pk=task.pk).update(state=Task.State.CANCELLED, value=None)
+        if round.kind != Round.Kind.RANKING:
+            _replace(round, task.round_entry_id, leaving=juror)
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.RECUSE,
+            actor=juror.user,
+            round=round,
+            round_entry=task.round_entry,
+            detail=reason[:300],
+        )
+
+
+def _replace(round: Round, round_entry_id: int, *, leaving: Juror) -> None:
+    """Gives one entry's vacant seat to the least loaded eligible juror."""
+    jurors = [j for j in _active_jurors(round.contest_id) if j.pk != leaving.pk]
+    forbidden = _forbidden(round, [*jurors, leaving])
+    on_it = set(
+        Task.objects.filter(round_entry_id=round_entry_id)
+        .exclude(state=Task.State.CANCELLED)
+        .values_list("juror_id", flat=True)
+    )
+    loads = {
+        j.pk: Task.objects.filter(round=round, juror=j, state=Task.State.OPEN).count()
+        for j in jurors
+    }
+    candidates = sorted(
+        (loads[j.pk], j.pk)
+        for j in jurors
+        if j.pk not in on_it and (j.pk, round_entry_id) not in forbidden
+    )
+    if not candidates:
+        raise JuryError(_("No other juror may judge this photo: ask the chair to add one."))
+    _apply(round, {round_entry_id: set()}, {round_entry_id: {candidates[0][1]}})
+
+
+def ballot_submit(*, round_id: int, juror: Juror, groups: Sequence[Iterable[int]]) -> Ballot:
+    """A ranking round's whole ballot: groups of round entry ids, best first, ties allowed."""
+    with transaction.atomic():
+        round = _locked_active_round(round_id)
+        if round.kind != Round.Kind.RANKING:
+            raise JuryError(_("This round is not a ranking."))
+        mine = set(
+            Task.objects.filter(round=round, juror=juror)
+            .exclude(state=Task.State.CANCELLED)
+            .values_list("round_entry_id", flat=True)
+        )
+        cleaned = [sorted(set(group)) for group in groups if group]
+        named = [re_id for group in cleaned for re_id in group]
+        if len(named) != len(set(named)) or set(named) != mine:
+            raise JuryError(_("Rank every photo of your list once."))
+        ballot, _created = Ballot.objects.update_or_create(
+            round=round, juror=juror, defaults={"groups": cleaned}
+        )
+        Task.objects.filter(round=round, juror=juror, round_entry_id__in=mine).update(
+            state=Task.State.DONE, voted_at=timezone.now()
+        )
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.BALLOT,
+            actor=juror.user,
+            round=round,
+            detail=str(cleaned),
+        )
+    return ballot
+
+
+# --- the chair's decisions -------------------------------------------------------------------
+
+
+def round_entry_disqualify(
+    *, round_entry_id: int, chair: User, reason: str, disqualified: bool = True
+) -> RoundEntry:
+    """Takes an entry out of a round with a reason (its votes no longer count), or puts it
+    back (they count again)."""
+    reason = reason.strip()
+    if disqualified and not reason:
+        raise JuryError(_("Give the reason for the disqualification."))
+    with transaction.atomic():
+        round_entry = RoundEntry.objects.select_related("round").get(pk=round_entry_id)
+        if round_entry.round.state == Round.State.CLOSED:
+            raise JuryError(_("This round is closed: votes can no longer change."))
+        if not RoundEntry.objects.filter(pk=round_entry_id, disqualified=not disqualified).update(
+            disqualified=disqualified, disqualified_reason=reason[:300] if disqualified else ""
+        ):
+            raise JuryError(_("The round changed meanwhile: look at it again."))
+        _event(
+            contest_id=round_entry.round.contest_id,
+            action=JuryEvent.Action.DISQUALIFY if disqualified else JuryEvent.Action.REQUALIFY,
+            actor=chair,
+            round=round_entry.round,
+            round_entry=round_entry,
+            detail=reason[:300],
+        )
+    round_entry.refresh_from_db()
+    return round_entry
+
+
+def round_disqualify_by_rules(
+    *, round_id: int, chair: User, round_entry_ids: Iterable[int]
+) -> list[RoundEntry]:
+    """Disqualifies the chosen entries that the contest's rules still exclude, each with its
+    rule's reason (`selectors.disqualification_candidates`).
+
+    The chair confirms a preview: an entry chosen there that no rule excludes any more
+    (requalified, withdrawn, or disqualified by hand meanwhile) is left alone.
+    """
+    round = Round.objects.get(pk=round_id)
+    chosen = set(round_entry_ids)
+    done = []
+    with transaction.atomic():  # all the chosen entries, or none
+        for candidate in disqualification_candidates(round=round):
+            if candidate.round_entry_id in chosen:
+                done.append(
+                    round_entry_disqualify(
+                        round_entry_id=candidate.round_entry_id,
+                        chair=chair,
+                        reason=candidate.reason,
+                    )
+                )
+    return done
+
+
+def round_close(*, round_id: int, chair: User, cut: float) -> Round:
+    """Closes the round: entries scoring at least `cut` (yes/no, rating) or ranked at most
+    `cut` (ranking) advance. Exactly once, whatever races it."""
+    with transaction.atomic():
+        round = Round.objects.select_for_update().filter(pk=round_id).first()
+        if round is None or round.state not in (Round.State.ACTIVE, Round.State.PAUSED):
+            raise JuryError(_("This round is already closed."))
+        results = round_results(round=round)
+        advancing = [r.round_entry_id for r in results.rows if r.advances_at(cut)]
+        RoundEntry.objects.filter(round=round).update(advanced=False)
+        RoundEntry.objects.filter(pk__in=advancing).update(advanced=True)
+        Task.objects.filter(round=round, state=Task.State.OPEN).update(state=Task.State.CANCELLED)
+        if not Round.objects.filter(
+            pk=round.pk, state__in=(Round.State.ACTIVE, Round.State.PAUSED)
+        ).update(state=Round.State.CLOSED, cut=cut, closed_at=timezone.now(), closed_by=chair):
+            raise JuryError(_("This round is already closed."))
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.CLOSE,
+            actor=chair,
+            round=round,
+            detail=f"cut {cut:g}: {len(advancing)} advance",
+        )
+    round.refresh_from_db()
+    return round
+
+
+def round_casting_vote(*, round_id: int, chair: User, order: Sequence[int]) -> Round:
+    """The chair orders entries tied at the top (and only those): audited."""
+    with transaction.atomic():
+        round = Round.objects.select_for_update().get(pk=round_id)
+        tied = set(round_results(round=round).tied_winners)
+        if not tied or set(order) != tied:
+            raise JuryError(_("Only photos tied for first place can be ordered by the chair."))
+        Round.objects.filter(pk=round.pk).update(casting=list(order))
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.CASTING,
+            actor=chair,
+            round=round,
+            detail=str(list(order)),
+        )
+    round.refresh_from_db()
+    return round
+
+
+# --- sweeps --------------------------------------------------------------------------------
+
+
+def rounds_sync_withdrawn() -> int:
+    """Entries that left the gallery (withdrawn, hidden, refused) leave open rounds too:
+    their votes are cancelled, and the audit says so."""
+    count = 0
+    for round in Round.objects.exclude(state__in=(Round.State.CLOSED, Round.State.DRAFT)):
+        public = entries_public(contest_id=round.contest_id).values("pk")
+        gone = RoundEntry.objects.filter(round=round, withdrawn=False).exclude(entry_id__in=public)
+        for round_entry in gone:
+            with transaction.atomic():
+                if not RoundEntry.objects.filter(pk=round_entry.pk, withdrawn=False).update(
+                    withdrawn=True
+                ):
+                    continue
+                Task.objects.filter(round_entry=round_entry).update(state=Task.State.CANCELLED)
+                _event(
+                    contest_id=round.contest_id,
+                    action=JuryEvent.Action.WITHDRAWN,
+                    actor=None,
+                    round=round,
+                    round_entry=round_entry,
+                )
+                count += 1
+    return count
+
+
+def jurors_remind(*, now: datetime | None = None, base_url: str | None = None) -> int:
+    """E-mails jurors who are behind in an active round, at most once a day."""
+    now = now or timezone.now()
+    base_url = base_url or settings.SITE_URL
+    sent = 0
+    for round in Round.objects.filter(state=Round.State.ACTIVE).select_related("contest"):
+        started = (
+            round.events.filter(action=JuryEvent.Action.ACTIVATE)
+            .values_list("created_at", flat=True)
+            .first()
+            or round.created_at
+        )
+        span = max((round.deadline - started).total_seconds(), 1)
+        expected = min(1.0, max(0.0, (now - started).total_seconds() / span))
+        for juror in Juror.objects.filter(contest=round.contest, active=True).select_related(
+            "user"
+        ):
+            tasks = Task.objects.filter(round=round, juror=juror).exclude(
+                state=Task.State.CANCELLED
+            )
+            total = tasks.count()
+            done = tasks.filter(state=Task.State.DONE).count()
+            if not total or done >= total or done / total >= expected:
+                continue
+            if (
+                not Juror.objects.filter(pk=juror.pk)
+                .exclude(last_reminded_at__gt=now - timedelta(days=1))
+                .update(last_reminded_at=now)
+            ):
+                continue
+            message_queue(
+                to=juror.user.email,
+                template="jury/email/reminder",
+                context={
+                    "contest": round.contest.title,
+                    "done": done,
+                    "total": total,
+                    "deadline": round.deadline.isoformat(),
+                    "link": juror_signin_url(juror=juror, base_url=base_url),
+                },
+                language=settings.LANGUAGE_CODE,
+            )
+            sent += 1
+    return sent
+
+
+def entries_owned_by(*, juror: Juror) -> list[Entry]:
+    """The juror's own entries in the contest (what the rules keep from them)."""
+    return list(Entry.objects.filter(contest=juror.contest, participant__user=juror.user))

@@ -1,0 +1,108 @@
+"""The chair closes a round from a phone in Chromium: threshold preview, confirmation, axe.
+
+The page fixture fails the test on any script error or console error (a CSP refusal
+included); every page on the way is scanned by axe-core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from contest.models import Contest
+from jury import services
+from jury.models import Round, RoundEntry, Task
+from tests.browser.conftest import PHONE
+from tests.browser.test_entry_flow import assert_accessible
+
+# The jury's personas and rounds (tests/jury/conftest.py), for this folder too.
+from tests.jury.conftest import (  # noqa: F401
+    active_round,
+    approved_photos,
+    chair,
+    juror,
+    other_juror,
+    third_juror,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def screen() -> dict[str, Any]:
+    """The chair checks and closes a round from a phone, between two meetings."""
+    return dict(PHONE)
+
+
+def log_in(context: BrowserContext, live_server: LiveServer, user: object) -> None:
+    """The session cookie of a password login, set in the browser."""
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    name = settings.SESSION_COOKIE_NAME
+    context.add_cookies(
+        [{"name": name, "value": client.cookies[name].value, "url": live_server.url}]
+    )
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    """Nothing sticks out sideways: else a phone zooms the whole page out to show it."""
+    wider = page.evaluate(
+        """() => {
+            const root = document.documentElement;
+            if (root.scrollWidth <= root.clientWidth + 1) return [];
+            return [...document.querySelectorAll("body *")]
+                .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)
+                .slice(0, 5).map(e => e.outerHTML.slice(0, 120));
+        }"""
+    )
+    assert not wider, f"the page is wider than the phone: {wider}"
+
+
+def test_the_chair_previews_the_cuts_and_closes_the_round_from_a_phone(
+    page: Page,
+    context: BrowserContext,
+    live_server: LiveServer,
+    contest: Contest,
+    chair: object,  # noqa: F811 - the fixture imported above
+    active_round: Callable[..., Round],  # noqa: F811
+) -> None:
+    round = active_round(kind=Round.Kind.YESNO, quorum=2, photos=4)
+    # Photos 1 and 2 get two yes, photo 3 one, photo 4 none: cuts 100 %, 50 % and 0 %.
+    yes = {"Photo 1": 2, "Photo 2": 2, "Photo 3": 1, "Photo 4": 0}
+    for task in Task.objects.filter(round=round).select_related("juror", "round_entry__entry"):
+        title = task.round_entry.entry.title
+        value = 1 if yes[title] > 0 else 0
+        yes[title] -= value
+        services.task_vote(task_id=task.pk, juror=task.juror, version=task.version, value=value)
+    log_in(context, live_server, chair)
+
+    page.goto(live_server.url + reverse("jury:round", args=[contest.slug, round.pk]))
+    expect(page.locator("h1")).to_contain_text("Tour 1")
+    preview = page.locator(".jury-preview")
+    expect(preview.locator('input[name="cut"]')).to_have_count(4)  # three cuts and "another"
+    expect(preview.locator("tbody tr").nth(1)).to_contain_text("3")
+    assert_fits_the_screen(page)
+    assert_accessible(page, "chair's round page")
+
+    # At least 50 % yes: three photos advance.
+    preview.get_by_label("au moins 50 % de oui").check()
+    preview.get_by_role("button", name="Clôturer avec ce seuil…").click()
+    expect(page.locator("h1")).to_have_text("Clôturer le tour 1 ?")
+    expect(page.locator(".jury-shortlist li")).to_have_count(3)
+    assert_fits_the_screen(page)
+    assert_accessible(page, "closing confirmation")
+
+    page.locator("#confirm-close").click()
+    expect(page.locator(".messages")).to_contain_text("3 photos sont retenues")
+    round.refresh_from_db()
+    assert round.state == Round.State.CLOSED and round.cut == 0.5
+    assert RoundEntry.objects.filter(round=round, advanced=True).count() == 3
+    expect(page.locator(".jury-preview")).to_have_count(0)
+    assert_accessible(page, "closed round page")
