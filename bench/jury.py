@@ -17,8 +17,10 @@ Phases, each timed:
    5,000 riders, and an active rating round with a RoundEntry per entry, made by INSERT ...
    SELECT over generate_series inside PostgreSQL.
 3. assign: `jury.assignment.assign` deals each entry to 3 of the 20 jurors (loads even).
-4. write: those 750,000 assignments as Task rows, by COPY (psycopg's copy protocol), into
-   the real table with its constraints and indexes. Baselines in the same run: the same
+4. write: those 750,000 assignments as Task rows by `jury.services.tasks_create`, what
+   `services.round_activate` does (COPY, psycopg's copy protocol, on PostgreSQL), into the
+   real table with its constraints and indexes, committed (the deferred foreign-key checks
+   run at commit). Baselines in the same run: the same
    number of rows made by a plain INSERT ... SELECT over generate_series inside PostgreSQL
    into a bare table (no index, no constraint: what the server alone takes), and for
    information the same Task rows through Django's bulk_create (--bulk-create; what
@@ -26,7 +28,8 @@ Phases, each timed:
 5. votes (not part of the target): every task judged, 1 to 5 stars with a leniency per
    juror (so that the normalisation has work), by one UPDATE.
 6. results: `jury.selectors.round_results`, every entry with its votes, raw and
-   juror-normalised means, sorted best first, in Python. Baseline: the plain SQL aggregate
+   juror-normalised means (one SQL query with window functions on PostgreSQL), sorted best
+   first, in Python. Baseline: the plain SQL aggregate
    (SELECT round_entry_id, avg(value), count(*) ... GROUP BY) fetched into Python.
 
 Target: assign + write + results under 10 s. Times are wall-clock on whatever else the
@@ -224,32 +227,14 @@ def fill(*, entries: int) -> tuple[Any, list[int], list[int]]:
     return round, round_entries, [j.pk for j in jurors]
 
 
-def task_rows(round_id: int, dealt: dict[int, set[int]]) -> Iterator[tuple[object, ...]]:
-    """A Task row's columns, as a new task has them (see COLUMNS)."""
-    for re_id, juror_ids in dealt.items():
-        for juror_id in sorted(juror_ids):
-            yield (round_id, re_id, juror_id, "open", False, None, None, "{}", None, 0)
+def write_tasks(round_id: int, dealt: dict[int, set[int]]) -> int:
+    """The real code path (`round_activate`'s), in a transaction of its own."""
+    from django.db import transaction
 
+    from jury.services import tasks_create
 
-COLUMNS = (
-    "round_id, round_entry_id, juror_id, state, favourite, skipped_at, value, scores,"
-    " voted_at, version"
-)
-
-
-def copy_tasks(round_id: int, dealt: dict[int, set[int]], table: str = "jury_task") -> int:
-    from django.db import connection, transaction
-
-    count = 0
-    with (
-        transaction.atomic(),
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy,
-    ):
-        for row in task_rows(round_id, dealt):
-            copy.write_row(row)
-            count += 1
-    return count
+    with transaction.atomic():
+        return tasks_create(round_id=round_id, dealt=dealt)
 
 
 def plain_insert(rows: int) -> None:
@@ -371,10 +356,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"assign: {assign_s:.2f} s, loads {min(used)}..{max(used)}")
 
     plain_s, _ = timed(lambda: plain_insert(rows))
-    write_s, written = timed(lambda: copy_tasks(round.pk, dealt))
+    write_s, written = timed(lambda: write_tasks(round.pk, dealt))
     assert written == rows == Task.objects.filter(round=round).count()
     print(
-        f"write {rows:,} tasks: COPY {write_s:.2f} s ({rows / write_s:,.0f} rows/s); "
+        f"write {rows:,} tasks: tasks_create (COPY) {write_s:.2f} s "
+        f"({rows / write_s:,.0f} rows/s); "
         f"baseline plain INSERT ... SELECT into a bare table {plain_s:.2f} s "
         f"(x{write_s / plain_s:.1f})"
     )

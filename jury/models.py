@@ -140,8 +140,12 @@ class Task(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tasks")
-    round_entry = models.ForeignKey(RoundEntry, on_delete=models.CASCADE, related_name="tasks")
-    juror = models.ForeignKey(Juror, on_delete=models.CASCADE, related_name="tasks")
+    # No index of their own: task_once_per_juror (round_entry, juror) and task_todo (juror,
+    # round, state) lead with them, and every extra index slows a round's start (bench/jury.py).
+    round_entry = models.ForeignKey(
+        RoundEntry, on_delete=models.CASCADE, related_name="tasks", db_index=False
+    )
+    juror = models.ForeignKey(Juror, on_delete=models.CASCADE, related_name="tasks", db_index=False)
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     # The juror's own marks: a favourite star, and skipped (shown again at the end).
     favourite = models.BooleanField(default=False)

@@ -6,12 +6,14 @@ caption (which describe the photo) — never the participant, the file name or E
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -171,7 +173,7 @@ def juror_ballot(*, juror: Juror, round: Round) -> list[list[int]]:
 # --- results ---------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ResultRow:
     round_entry_id: int
     code: str
@@ -217,11 +219,124 @@ class RoundResults:
 
     def preview(self) -> list[tuple[float, int]]:
         """(cut, how many advance) for every cut that changes the count, best cut first."""
-        scores = sorted(
+        ranked = self.round.kind == Round.Kind.RANKING
+        cuts = sorted(
             {r.score for r in self.rows if r.score is not None and not r.disqualified},
-            reverse=self.round.kind != Round.Kind.RANKING,
+            reverse=not ranked,
         )
-        return [(cut, sum(r.advances_at(cut) for r in self.rows)) for cut in scores]
+        # Counted by bisection in the sorted scores of the rows that may advance, exactly as
+        # ResultRow.advances_at decides: a first round has as many cuts as photos, and
+        # asking every row at every cut took minutes.
+        eligible = sorted(
+            r.score
+            for r in self.rows
+            if r.score is not None and not r.disqualified and not r.withdrawn
+        )
+        if ranked:
+            return [(cut, bisect_right(eligible, cut)) for cut in cuts]
+        return [(cut, len(eligible) - bisect_left(eligible, cut - 1e-9)) for cut in cuts]
+
+
+# Per juror (the window), each vote's z-score: 0 for a juror whose scores are all equal, as
+# ranking.normalised_means does. Then per round entry the raw mean, the mean z and the votes,
+# and, in the grand total row of the grouping sets (round_entry_id NULL), the round's overall
+# mean and population std, and whether its scores are all equal. The z-scores are summed in
+# order so that two entries given the same scores by the same jurors tie exactly, as they do
+# with math.fsum in the pure function (a tie for first place goes to the chair).
+_SCORES_SQL = """
+WITH scored AS (
+    SELECT t.round_entry_id, t.value,
+        CASE WHEN MIN(t.value) OVER juror = MAX(t.value) OVER juror THEN 0.0
+            ELSE COALESCE(
+                (t.value - AVG(t.value) OVER juror) / NULLIF(STDDEV_POP(t.value) OVER juror, 0),
+                0.0)
+        END AS z
+    FROM jury_task t
+    JOIN jury_roundentry re ON re.id = t.round_entry_id
+    WHERE t.round_id = %s AND t.state = %s AND t.value IS NOT NULL
+        AND NOT re.disqualified AND NOT re.withdrawn
+    WINDOW juror AS (PARTITION BY t.juror_id)
+)
+SELECT round_entry_id, AVG(value), AVG(z ORDER BY z), COUNT(*), STDDEV_POP(value),
+    MIN(value) = MAX(value)
+FROM scored
+GROUP BY GROUPING SETS ((round_entry_id), ())
+"""
+
+
+# A round entry's (raw mean, normalised mean, votes): plain tuples, not 250,000 objects.
+Scores = dict[int, tuple[float, float, int]]
+
+
+def _scores_sql(round: Round, scale: tuple[float, float]) -> Scores:
+    """`ranking.normalised_means` in one query: PostgreSQL does the per-juror work, Python
+    only puts each entry's mean z back on the scale, as that function documents."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SCORES_SQL, [round.pk, Task.State.DONE])
+        grouped = cursor.fetchall()
+    total = next((row for row in grouped if row[0] is None), None)
+    if total is None or not total[3]:
+        return {}
+    low, high = scale
+    overall_mean, overall_std = total[1], 0.0 if total[5] else total[4]
+    return {
+        re_id: (raw_mean, min(high, max(low, overall_mean + mean_z * overall_std)), votes)
+        for re_id, raw_mean, mean_z, votes, _std, _flat in grouped
+        if re_id is not None
+    }
+
+
+def _scores(round: Round) -> Scores:
+    scale = (0.0, 1.0) if round.kind == Round.Kind.YESNO else (1.0, 5.0)
+    if connection.vendor == "postgresql":
+        # Fetching the 750,000 votes of a first round and normalising them in Python took
+        # half of round_results's time (bench/jury.py).
+        return _scores_sql(round, scale)
+    # SQLite has no STDDEV_POP: the pure function on the votes.
+    votes = Task.objects.filter(
+        round=round,
+        state=Task.State.DONE,
+        # The counted entries by a join, not a list of ids: a first round has 250,000.
+        round_entry__disqualified=False,
+        round_entry__withdrawn=False,
+    ).values_list("juror_id", "round_entry_id", "value")
+    return {
+        re_id: (score.raw_mean, score.normalised_mean, score.votes)
+        for re_id, score in ranking.normalised_means(
+            ((j, e, v) for j, e, v in votes if v is not None), scale=scale
+        ).items()
+    }
+
+
+def round_scores(*, round: Round) -> dict[int, ranking.EntryScore]:
+    """A yes/no or rating round's scores per counted round entry: the raw and the
+    juror-normalised mean (`ranking.normalised_means` is the reference) and the votes."""
+    return {
+        re_id: ranking.EntryScore(raw_mean=raw, normalised_mean=normalised, votes=votes)
+        for re_id, (raw, normalised, votes) in _scores(round).items()
+    }
+
+
+def _rank_ballots(round: Round, rows: dict[int, ResultRow]) -> list[int]:
+    """A ranking round's Schulze ranks and Borda points on the rows; the tied winners."""
+    counted = {pk for pk, row in rows.items() if not row.disqualified and not row.withdrawn}
+    ballots = [
+        [[re_id for re_id in group if re_id in counted] for group in ballot.groups]
+        for ballot in Ballot.objects.filter(round=round)
+    ]
+    ballots = [[g for g in b if g] for b in ballots if any(b)]
+    if not ballots:
+        return []
+    groups = ranking.schulze(ballots)
+    points = ranking.borda_points(ballots)
+    position = 1
+    for group in groups:
+        for re_id in group:
+            rows[re_id].rank = position
+            rows[re_id].borda = points.get(re_id)
+            rows[re_id].votes = sum(1 for b in ballots if any(re_id in g for g in b))
+        position += len(group)
+    return list(groups[0]) if groups and len(groups[0]) > 1 else []
 
 
 def round_results(*, round: Round) -> RoundResults:
@@ -244,8 +359,25 @@ def round_results(*, round: Round) -> RoundResults:
             "entry__photo_id",
         )
     )
-    rows = {
-        pk: ResultRow(
+    kind = round.kind
+    ranked = kind == Round.Kind.RANKING
+    scores = {} if ranked else _scores(round)
+    unscored = (None, None, 0)
+    rows: dict[int, ResultRow] = {}
+    for (
+        pk,
+        code,
+        entry_id,
+        title,
+        public_votes,
+        disqualified,
+        reason,
+        withdrawn,
+        advanced,
+        photo_id,
+    ) in round_entries:
+        raw_mean, normalised_mean, votes = scores.get(pk, unscored)
+        rows[pk] = ResultRow(
             round_entry_id=pk,
             code=code,
             entry_id=entry_id,
@@ -255,64 +387,20 @@ def round_results(*, round: Round) -> RoundResults:
             disqualified_reason=reason,
             withdrawn=withdrawn,
             advanced=advanced,
-            kind=round.kind,
+            kind=kind,
             photo_id=photo_id,
+            raw_mean=raw_mean,
+            normalised_mean=normalised_mean,
+            votes=votes,
         )
-        for (
-            pk,
-            code,
-            entry_id,
-            title,
-            public_votes,
-            disqualified,
-            reason,
-            withdrawn,
-            advanced,
-            photo_id,
-        ) in round_entries
-    }
-    counted = {pk for pk, row in rows.items() if not row.disqualified and not row.withdrawn}
-    tied: list[int] = []
-    if round.kind == Round.Kind.RANKING:
-        ballots = [
-            [[re_id for re_id in group if re_id in counted] for group in ballot.groups]
-            for ballot in Ballot.objects.filter(round=round)
-        ]
-        ballots = [[g for g in b if g] for b in ballots if any(b)]
-        if ballots:
-            groups = ranking.schulze(ballots)
-            points = ranking.borda_points(ballots)
-            position = 1
-            for group in groups:
-                for re_id in group:
-                    rows[re_id].rank = position
-                    rows[re_id].borda = points.get(re_id)
-                    rows[re_id].votes = sum(1 for b in ballots if any(re_id in g for g in b))
-                position += len(group)
-            if groups and len(groups[0]) > 1:
-                tied = list(groups[0])
-    else:
-        votes = list(
-            # The counted entries by a join, not a list of ids: a first round has 250,000.
-            Task.objects.filter(
-                round=round,
-                state=Task.State.DONE,
-                round_entry__disqualified=False,
-                round_entry__withdrawn=False,
-            ).values_list("juror_id", "round_entry_id", "value")
-        )
-        scale = (0.0, 1.0) if round.kind == Round.Kind.YESNO else (1.0, 5.0)
-        for re_id, score in ranking.normalised_means(
-            [(j, e, float(v)) for j, e, v in votes if v is not None], scale=scale
-        ).items():
-            rows[re_id].raw_mean = score.raw_mean
-            rows[re_id].normalised_mean = score.normalised_mean
-            rows[re_id].votes = score.votes
-        best = max((r.score for r in rows.values() if r.score is not None), default=None)
-        if best is not None:
-            tied = [r.round_entry_id for r in rows.values() if r.score == best]
-            if len(tied) < 2:
-                tied = []
+    tied = _rank_ballots(round, rows) if ranked else []
+    # What the cut applies to (ResultRow.score), read once per row: 250,000 in a first round.
+    score_of = {pk: row.score for pk, row in rows.items()}
+    if not ranked:
+        best = max((s for s in score_of.values() if s is not None), default=None)
+        tied = [pk for pk, s in score_of.items() if s == best] if best is not None else []
+        if len(tied) < 2:
+            tied = []
     if tied and sorted(round.casting) == sorted(tied):
         # The chair's casting vote orders the tie; it is audited (JuryEvent "casting").
         tied_order = {re_id: n for n, re_id in enumerate(round.casting)}
@@ -320,9 +408,9 @@ def round_results(*, round: Round) -> RoundResults:
         tied_order = {}
 
     def key(row: ResultRow) -> tuple[int, float, int, int]:
-        score = row.score
+        score = score_of[row.round_entry_id]
         missing = 1 if score is None or row.disqualified or row.withdrawn else 0
-        value = 0.0 if score is None else (score if round.kind == Round.Kind.RANKING else -score)
+        value = 0.0 if score is None else (score if ranked else -score)
         return (missing, value, tied_order.get(row.round_entry_id, 0), row.round_entry_id)
 
     return RoundResults(round=round, rows=sorted(rows.values(), key=key), tied_winners=tied)
