@@ -32,7 +32,7 @@ run: install messages
 	@echo "Starting the web server on http://127.0.0.1:$(PORT)/, a Celery worker and beat (Ctrl-C stops them)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(DEV_ENV) $(VENV)/bin/celery -A config beat --loglevel=INFO & \
-	$(DEV_ENV) $(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
+	$(DEV_ENV) $(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,print & \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install messages

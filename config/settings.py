@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "moderation",
     "gallery",
     "jury",
+    "covers",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,9 @@ REPORTS_TO_HIDE = env.int("REPORTS_TO_HIDE", default=3)
 REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=5)
 # The jury's rule "too small to print": a shorter side under this many pixels (the
 # disqualification preview on the chair's round page).
+# Covers: an output ICC profile (CMYK, e.g. the printer's FOGRA39) adds a CMYK print file to
+# each package; empty: sRGB only.
+COVERS_OUTPUT_ICC = env.str("COVERS_OUTPUT_ICC", default="")
 JURY_PRINT_MIN_SHORT_SIDE = env.int("JURY_PRINT_MIN_SHORT_SIDE", default=1500)
 VOTES_PER_HOUR = env.int("VOTES_PER_HOUR", default=60)
 VOTES_PER_HOUR_PER_ADDRESS = env.int("VOTES_PER_HOUR_PER_ADDRESS", default=300)
@@ -320,10 +324,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jury.tasks.remind_jurors",
         "schedule": timedelta(hours=1),
     },
+    "covers-mockups": {
+        "task": "covers.tasks.requeue_covers",
+        "schedule": timedelta(minutes=5),
+    },
     "requeue-outbox": {
         "task": "notifications.tasks.requeue_messages",
         "schedule": timedelta(minutes=5),
     },
+}
+# Print packages decode whole originals for minutes: a queue of their own, so that a worker
+# (or a separate one, README "Workers") keeps making riders' renditions meanwhile.
+CELERY_TASK_ROUTES = {
+    "covers.tasks.build_package": {"queue": env.str("PRINT_QUEUE", default="print")}
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

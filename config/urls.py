@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("moderation.urls")),
     path("", include("gallery.urls")),
     path("jury/", include("jury.urls")),
+    path("", include("covers.urls")),
 ]
 
 if settings.SERVE_MEDIA:

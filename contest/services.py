@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -233,6 +233,24 @@ def _check_room(*, contest: Contest, sent: int, more: int) -> None:
         )
         % {"n": remaining}
     )
+
+
+# Advice for a rider about a photo just received (not a refusal): the covers app, higher in
+# the stack, registers whether a photo of this size can become one of the contest's covers.
+UploadAdvice = Callable[[int, tuple[int, int]], str | None]
+_upload_advisers: list[UploadAdvice] = []
+
+
+def on_upload_advice(adviser: UploadAdvice) -> UploadAdvice:
+    """Registers `adviser(contest_id, (width, height))`, asked after each accepted upload."""
+    if adviser not in _upload_advisers:
+        _upload_advisers.append(adviser)
+    return adviser
+
+
+def upload_advice(*, contest_id: int, size: tuple[int, int]) -> list[str]:
+    """What the registered advisers have to say about a photo of `size` (upright pixels)."""
+    return [text for adviser in _upload_advisers if (text := adviser(contest_id, size))]
 
 
 def entry_submit(

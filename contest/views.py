@@ -273,6 +273,7 @@ def upload(
                 )
                 % {"n": len(entries)},
             )
+            _advise(request, contest, drafts)
             target = reverse("contest:my_entries", args=[contest.slug])
             if request.htmx:
                 return HttpResponseClientRedirect(target)
@@ -282,6 +283,15 @@ def upload(
     # htmx swaps only 2xx answers: the form with its errors goes back as 200 to htmx.
     status = 400 if request.method == "POST" and not request.htmx else 200
     return render(request, template, context, status=status)
+
+
+def _advise(request: HttpRequest, contest: Contest, drafts: list[services.EntryDraft]) -> None:
+    """Tells the rider, without refusing anything, what the contest thinks of each photo
+    (e.g. too small to print on a cover: better send the original than a chat copy)."""
+    for draft in drafts:
+        size = (draft.info.width, draft.info.height)
+        for advice in services.upload_advice(contest_id=contest.pk, size=size):
+            messages.warning(request, f"{draft.upload.name}: {advice}")
 
 
 @contest_step

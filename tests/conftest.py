@@ -115,6 +115,7 @@ GROUP_MIGRATIONS = (
     "contest.migrations.0002_groups",
     "gallery.migrations.0002_marketing_relay",
     "jury.migrations.0002_groups",
+    "covers.migrations.0002_groups",
 )
 
 

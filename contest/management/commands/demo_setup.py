@@ -103,6 +103,30 @@ class Command(BaseCommand):
         chair.set_password(chair_password)
         chair.save()
         chair.groups.add(Group.objects.get(name="Jury chair"))
+        marketing_password = secrets.token_urlsafe(12)
+        marketing, _ = user_model.objects.get_or_create(
+            username="marketing", defaults={"email": "marketing@coverline.localhost"}
+        )
+        marketing.is_staff = True
+        marketing.set_password(marketing_password)
+        marketing.save()
+        marketing.groups.add(Group.objects.get(name="Marketing"))
+        # The covers app sits above this one: reached through the app registry.
+        guide_model = apps.get_model("covers", "Guide")
+        if not guide_model.objects.filter(contest=contest).exists():
+            guide_model.objects.create(
+                contest=contest, name="Ligne 2 — Gare Sud ⇄ Campus", line_label="2", format="DL"
+            )
+            guide_model.objects.create(
+                contest=contest,
+                name="Ligne 5 — Centre ⇄ Parc des Expositions",
+                line_label="5",
+                format="A5",
+                trim_width_mm=148,
+                title_width_mm=148,
+                band_colour="#7A1F5C",
+                position=1,
+            )
         base = f"http://127.0.0.1:{port}"
         juror_links = "".join(
             f"  Juror {email}: {base}{reverse('contest:signin_link')}{get_query_string(user)}"
@@ -117,6 +141,8 @@ class Command(BaseCommand):
                 f"{moderator_password}\n"
                 f"  Jury chair: {base}{reverse('jury:chair', args=[contest.slug])}  user: jury  "
                 f"password: {chair_password}\n"
+                f"  Covers (marketing): {base}{reverse('covers:overview', args=[contest.slug])}  "
+                f"user: marketing  password: {marketing_password} (the chair's login locks)\n"
                 f"{juror_links}"
                 "  (a juror's link works once, for an hour; the rounds need approved photos)\n"
                 "  Sign-in links to riders are printed in this terminal (console e-mail).\n"

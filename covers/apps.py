@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoversConfig(AppConfig):
+    name = "covers"
+    verbose_name = _("Covers")
+
+    def ready(self) -> None:
+        # The upload page (contest, lower in the stack) asks us whether a photo is big
+        # enough for this contest's covers: we register the answer at start-up.
+        from contest.services import on_upload_advice
+        from covers.services import upload_print_advice
+
+        on_upload_advice(upload_print_advice)

@@ -1,0 +1,106 @@
+"""Drawing a guide's cover from a candidate's original: the glue between the stored files
+and the pure modules (source, mockup, legibility). Reads storage; writes nothing."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from django.conf import settings as django_settings
+from PIL import Image
+
+from contest.models import Entry
+from covers import geometry, legibility, mockup
+from covers.models import CoverSettings, Crop, Guide
+from covers.selectors import crop_box, guide_format, guide_title_zone
+from covers.source import open_upright
+from photos.imaging import ImageDecodeError
+from photos.services import originals_storage
+
+
+class DrawingError(Exception):
+    """The original cannot be decoded: a final failure, not a retry."""
+
+
+@dataclass(frozen=True)
+class Drawn:
+    jpeg: bytes
+    overlay_jpeg: bytes
+    size: tuple[int, int]
+    legibility: legibility.Legibility
+
+
+def hex_rgb(value: str) -> tuple[int, int, int]:
+    value = value.lstrip("#")
+    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
+
+
+def logo_of(cover_settings: CoverSettings | None) -> Image.Image | None:
+    if cover_settings is None or not cover_settings.logo:
+        return None
+    with (
+        originals_storage().open(cover_settings.logo, "rb") as fp,
+        Image.open(fp, formats=["PNG"]) as im,
+    ):
+        im.load()
+        return im.convert("RGBA")
+
+
+def design_of(guide: Guide, cover_settings: CoverSettings | None) -> mockup.CoverDesign:
+    return mockup.CoverDesign(
+        fmt=guide_format(guide),
+        title=guide.name,
+        line_label=guide.line_label,
+        title_zone=guide_title_zone(guide),
+        band_rgb=hex_rgb(guide.band_colour),
+        band_opacity=guide.band_opacity / 100,
+        text_rgb=hex_rgb(guide.text_colour),
+        logo=logo_of(cover_settings),
+    )
+
+
+def open_original(
+    entry: Entry, *, min_size: tuple[int, int] | None, crop: geometry.FracBox | None = None
+) -> tuple[Image.Image, tuple[int, int]]:
+    """The entry's original, upright and in sRGB (see covers.source.open_upright)."""
+    photo = entry.photo
+    try:
+        with originals_storage().open(photo.original, "rb") as fp:
+            return open_upright(
+                fp,
+                formats=django_settings.PHOTO_ALLOWED_FORMATS,
+                max_bytes=django_settings.PHOTO_MAX_BYTES,
+                max_pixels=django_settings.PHOTO_MAX_PIXELS,
+                rotation=photo.rotation,
+                min_size=min_size,
+                crop=crop,
+            )
+    except ImageDecodeError as exc:
+        raise DrawingError(str(exc)) from exc
+
+
+def _jpeg(im: Image.Image) -> bytes:
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def draw_mockup(
+    *, guide: Guide, entry: Entry, crop: Crop, settings: CoverSettings | None, width: int = 900
+) -> Drawn:
+    """The cover as printed (JPEG), the same with the print lines, and the title's legibility."""
+    frac = crop_box(crop)
+    # Decoded only as large as the crop must be for `width` pixels: a 12 MP JPEG is read
+    # at a quarter or an eighth of its size.
+    need = max(1, round(width / max(frac.width, 1e-3)))
+    whole, _shown = open_original(entry, min_size=(need, 1), crop=None)
+    box = frac.to_box(whole.size)
+    design = design_of(guide, settings)
+    cover = mockup.render_mockup(whole, box, design, width_px=width)
+    lines = mockup.render_mockup(whole, box, design, width_px=width, overlay=True)
+    zone = geometry.zone_box(design.title_zone, design.fmt, box)
+    region = whole.crop(zone.rounded())
+    assessed = legibility.measure_legibility(
+        region, text_rgb=design.text_rgb, band_rgb=design.band_rgb, band_opacity=design.band_opacity
+    )
+    return Drawn(jpeg=_jpeg(cover), overlay_jpeg=_jpeg(lines), size=cover.size, legibility=assessed)

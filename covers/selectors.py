@@ -1,0 +1,302 @@
+"""Reads of the covers: guides, candidates with their eligibility, crops, mock-ups, picks.
+
+Candidates are the jury's shortlist (the last closed round's advancing photos). A page's
+queries do not grow with the number of candidates or guides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from contest.models import Contest, Enrollment, Entry, Participant
+from covers import geometry
+from covers.models import (
+    CoverEvent,
+    CoverSettings,
+    CreditProof,
+    Crop,
+    Guide,
+    Mockup,
+    Pick,
+    PrintPackage,
+)
+from jury.models import Round
+from jury.selectors import ResultRow, shortlist
+from photos.models import Rendition
+from photos.selectors import renditions_by_spec
+
+
+def settings_of(*, contest: Contest) -> CoverSettings:
+    """The contest's cover settings, or the defaults (unsaved) when none were saved."""
+    found = CoverSettings.objects.filter(contest=contest).select_related("locked_by").first()
+    return found or CoverSettings(contest=contest)
+
+
+def guides_of(*, contest: Contest) -> list[Guide]:
+    return list(Guide.objects.filter(contest=contest))
+
+
+def guide_of(*, contest: Contest, guide_id: int) -> Guide | None:
+    return Guide.objects.filter(contest=contest, pk=guide_id).first()
+
+
+def guide_format(guide: Guide) -> geometry.PrintFormat:
+    return geometry.PrintFormat(
+        trim_width_mm=guide.trim_width_mm,
+        trim_height_mm=guide.trim_height_mm,
+        bleed_mm=guide.bleed_mm,
+        safe_mm=guide.safe_mm,
+    )
+
+
+def guide_title_zone(guide: Guide) -> geometry.Rect:
+    return geometry.Rect(
+        guide.title_x_mm, guide.title_y_mm, guide.title_width_mm, guide.title_height_mm
+    )
+
+
+def crop_box(crop: Crop) -> geometry.FracBox:
+    return geometry.FracBox(crop.left, crop.top, crop.width, crop.height)
+
+
+@dataclass
+class Candidate:
+    """A shortlisted photo as the covers pages see it."""
+
+    entry: Entry
+    rank: int  # 1 is the jury's best
+    score: float | None  # the jury's score as shown (yes rate, normalised mean, rank)
+    points: float  # what the allocation maximises: higher is better
+    round_kind: str
+    allows_print: bool
+    parent_ok: bool
+    thumbs: dict[str, Rendition] = field(default_factory=dict)
+    display: dict[str, Rendition] = field(default_factory=dict)
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        photo = self.entry.photo
+        return (photo.width, photo.height) if photo.width and photo.height else None
+
+    @property
+    def credit(self) -> str:
+        return self.entry.participant.credit_name
+
+
+def _points(row: ResultRow, count: int) -> float:
+    if row.kind == Round.Kind.RANKING:
+        return float(count - (row.rank or count) + 1)
+    return float(row.score or 0.0)
+
+
+def candidates(*, contest: Contest) -> list[Candidate]:
+    """The shortlist, best first, with each photo, participant, consent and renditions."""
+    _final, rows = shortlist(contest=contest)
+    if not rows:
+        return []
+    enrollments = Enrollment.objects.filter(contest=contest)
+    entries = (
+        Entry.objects.filter(pk__in=[row.entry_id for row in rows])
+        .select_related("photo", "participant__user")
+        .prefetch_related(
+            Prefetch(
+                "participant__enrollments",
+                queryset=enrollments,
+                to_attr="contest_enrollments",
+            ),
+            Prefetch(
+                "photo__renditions",
+                queryset=Rendition.objects.filter(spec__in=("thumb", "display")),
+                to_attr="public_renditions",
+            ),
+        )
+        .in_bulk()
+    )
+    found: list[Candidate] = []
+    for index, row in enumerate(rows):
+        entry = entries.get(row.entry_id)
+        if entry is None:
+            continue
+        participant: Participant = entry.participant
+        enrollment = next(iter(getattr(participant, "contest_enrollments", [])), None)
+        grouped = renditions_by_spec(entry.photo)
+        found.append(
+            Candidate(
+                entry=entry,
+                rank=row.rank or index + 1,
+                score=row.score,
+                points=_points(row, len(rows)),
+                round_kind=row.kind,
+                allows_print=bool(enrollment and enrollment.allows_print),
+                parent_ok=not participant.needs_parent_confirmation,
+                thumbs=grouped.get("thumb", {}),
+                display=grouped.get("display", {}),
+            )
+        )
+    return found
+
+
+@dataclass
+class GuideCandidate:
+    """A candidate for one guide: its crop, resolution, mock-up and whether it may be used."""
+
+    candidate: Candidate
+    guide: Guide
+    crop: Crop | None
+    mockup: Mockup | None
+    ppi: float | None
+    readiness: geometry.Readiness | None
+    reasons: list[str]
+    pick: Pick | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+    @property
+    def entry(self) -> Entry:
+        return self.candidate.entry
+
+
+def ppi_of(guide: Guide, size: tuple[int, int], crop: Crop | None) -> float:
+    """The crop's print resolution on this guide; the best possible one before any crop."""
+    fmt = guide_format(guide)
+    if crop is None:
+        return geometry.best_ppi(size, fmt)
+    return geometry.effective_ppi(crop.width * size[0], fmt)
+
+
+def ineligibility(
+    candidate: Candidate, guide: Guide, crop: Crop | None
+) -> tuple[float | None, list[str]]:
+    """(ppi, reasons the photo may not be this guide's cover); no reason means eligible."""
+    reasons = []
+    if not candidate.allows_print:
+        reasons.append(_("The participant did not allow the printed use."))
+    if not candidate.parent_ok:
+        reasons.append(_("A parent has not confirmed yet."))
+    size = candidate.size
+    if size is None:
+        reasons.append(_("The photo is not ready."))
+        return None, reasons
+    ppi = ppi_of(guide, size, crop)
+    if geometry.readiness(ppi) == geometry.Readiness.REFUSED:
+        reasons.append(
+            _("Too small for this format: %(ppi)d ppi, at least %(min)d needed.")
+            % {"ppi": round(ppi), "min": geometry.PPI_MIN}
+        )
+    return ppi, reasons
+
+
+def _latest_mockups(guides: list[Guide]) -> dict[tuple[int, int], Mockup]:
+    latest: dict[tuple[int, int], Mockup] = {}
+    for mockup in Mockup.objects.filter(guide__in=guides).order_by("updated_at", "id"):
+        key = (mockup.guide_id, mockup.entry_id)
+        # A ready mock-up stays shown while a newer one is drawn.
+        if (
+            mockup.state == Mockup.State.READY
+            or key not in latest
+            or latest[key].state != Mockup.State.READY
+        ):
+            latest[key] = mockup
+    return latest
+
+
+def guide_candidates(
+    *, contest: Contest, guides: list[Guide], found: list[Candidate] | None = None
+) -> dict[int, list[GuideCandidate]]:
+    """Per guide id, every candidate with its crop, ppi, mock-up, pick and eligibility."""
+    found = candidates(contest=contest) if found is None else found
+    crops = {(c.guide_id, c.entry_id): c for c in Crop.objects.filter(guide__in=guides)}
+    mockups = _latest_mockups(guides)
+    picks = {(p.guide_id, p.entry_id): p for p in Pick.objects.filter(guide__in=guides)}
+    result: dict[int, list[GuideCandidate]] = {}
+    for guide in guides:
+        rows = []
+        for candidate in found:
+            key = (guide.pk, candidate.entry.pk)
+            crop = crops.get(key)
+            ppi, reasons = ineligibility(candidate, guide, crop)
+            rows.append(
+                GuideCandidate(
+                    candidate=candidate,
+                    guide=guide,
+                    crop=crop,
+                    mockup=mockups.get(key),
+                    ppi=ppi,
+                    readiness=geometry.readiness(ppi) if ppi is not None else None,
+                    reasons=reasons,
+                    pick=picks.get(key),
+                )
+            )
+        result[guide.pk] = rows
+    return result
+
+
+def picks_of(*, contest: Contest) -> QuerySet[Pick]:
+    return Pick.objects.filter(guide__contest=contest).select_related(
+        "guide", "entry__participant__user", "entry__photo", "picked_by"
+    )
+
+
+def packages_of(*, contest: Contest) -> dict[int, PrintPackage]:
+    """Each guide's newest print package."""
+    latest: dict[int, PrintPackage] = {}
+    for package in PrintPackage.objects.filter(guide__contest=contest).order_by("created_at", "id"):
+        latest[package.guide_id] = package
+    return latest
+
+
+def proofs_of(*, contest: Contest) -> dict[int, CreditProof]:
+    return {p.entry_id: p for p in CreditProof.objects.filter(contest=contest)}
+
+
+def proof_by_token(*, token: str) -> CreditProof | None:
+    try:
+        return (
+            CreditProof.objects.select_related("contest", "entry__participant")
+            .filter(token=token)
+            .first()
+        )
+    except Exception:  # not a UUID
+        return None
+
+
+def events_of(*, contest: Contest, limit: int = 50) -> QuerySet[CoverEvent]:
+    return CoverEvent.objects.filter(contest=contest).select_related("actor", "guide", "entry")[
+        :limit
+    ]
+
+
+@dataclass
+class Winner:
+    pick: Pick
+    display: dict[str, Rendition]
+    mockup: Mockup | None
+
+
+def winners(*, contest: Contest) -> list[Winner]:
+    """The published covers, guide by guide (empty until the results are published)."""
+    if not CoverSettings.objects.filter(contest=contest, published_at__isnull=False).exists():
+        return []
+    picks = list(
+        picks_of(contest=contest).prefetch_related(
+            Prefetch(
+                "entry__photo__renditions",
+                queryset=Rendition.objects.filter(spec="display"),
+                to_attr="public_renditions",
+            )
+        )
+    )
+    mockups = _latest_mockups(list({p.guide for p in picks}))
+    return [
+        Winner(
+            pick=pick,
+            display=renditions_by_spec(pick.entry.photo).get("display", {}),
+            mockup=mockups.get((pick.guide_id, pick.entry_id)),
+        )
+        for pick in picks
+    ]

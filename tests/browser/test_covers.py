@@ -1,0 +1,106 @@
+"""Marketing compares the candidates as covers, moves a crop by keyboard, picks a cover;
+the chair locks the allocation. In Chromium at phone and desktop sizes, axe-core on every
+page, and any console error (a CSP refusal included) fails the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from contest.models import Contest, Entry, Participant
+from covers import services
+from covers.models import CoverEvent, CoverSettings, Crop, Guide, Pick
+from tests.browser.test_entry_flow import assert_accessible
+from tests.browser.test_jury_chair import assert_fits_the_screen, log_in
+
+# The covers' fixtures (tests/covers/conftest.py), for this folder too.
+from tests.covers.conftest import (  # noqa: F401
+    chair,
+    guide,
+    juror,
+    marketing_user,
+    other_juror,
+    rider,
+    shortlist,
+    third_juror,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def test_marketing_compares_covers_crops_by_keyboard_and_the_chair_locks(
+    page: Page,
+    context: BrowserContext,
+    live_server: LiveServer,
+    contest: Contest,
+    entrant: Participant,
+    other_entrant: Participant,
+    guide: Guide,  # noqa: F811
+    chair: object,  # noqa: F811
+    marketing_user: object,  # noqa: F811
+    shortlist: Callable[..., list[Entry]],  # noqa: F811
+) -> None:
+    best, second = shortlist([(entrant, (2600, 1800)), (other_entrant, (900, 600))])
+    for entry in (best, second):
+        services.cover_prepare(guide_id=guide.pk, entry_id=entry.pk)
+    log_in(context, live_server, marketing_user)
+
+    page.goto(live_server.url + reverse("covers:candidates", args=[contest.slug, guide.pk]))
+    covers = page.locator(".cover-candidate")
+    expect(covers).to_have_count(2)
+    expect(covers.nth(0).locator("img")).to_be_visible()
+    expect(covers.nth(0).locator(".badge.ppi-warning")).to_contain_text("212 ppi")
+    # The small photo is shown greyed, with why.
+    expect(covers.nth(1)).to_have_class("cover-candidate ineligible")
+    expect(covers.nth(1).locator(".reason")).to_contain_text("71 ppi")
+    assert_fits_the_screen(page)
+    assert_accessible(page, "candidates as covers")
+    # The print lines, on demand.
+    page.goto(page.url + "?lignes=1")
+    assert "lignes=1" in (page.locator(".cover-candidate img").first.get_attribute("src") or "")
+
+    # The crop: focus the photo, move the frame with the keyboard.
+    page.goto(live_server.url + reverse("covers:crop", args=[contest.slug, guide.pk, best.pk]))
+    before = Crop.objects.get(guide=guide, entry=best)
+    frame = page.locator("#crop-svg")
+    frame.focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#crop-status")).to_contain_text("ppi")
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'crop-svg'"
+    )
+    page.keyboard.press("-")
+    page.wait_for_timeout(300)
+    after = Crop.objects.get(guide=guide, entry=best)
+    assert not after.suggested
+    assert after.left != before.left
+    assert after.width < before.width  # "-" makes the frame smaller: fewer pixels, lower ppi
+    expect(page.locator("#crop-ppi")).not_to_contain_text("212 ppi")
+    assert CoverEvent.objects.filter(action=CoverEvent.Action.CROP).count() == 2
+    assert_fits_the_screen(page)
+    assert_accessible(page, "crop editor")
+
+    # Back to the suggestion, then choose the photo for the cover.
+    page.locator('button[name="step"][value="reset"]').click()
+    page.wait_for_timeout(300)
+    services.cover_prepare(guide_id=guide.pk, entry_id=best.pk)
+    page.goto(live_server.url + reverse("covers:candidates", args=[contest.slug, guide.pk]))
+    page.locator(".cover-candidate").nth(0).locator('form button[type="submit"]').click()
+    expect(page.locator(".cover-candidate.picked")).to_have_count(1)
+    assert Pick.objects.get(guide=guide).entry_id == best.pk
+
+    # The chair locks the allocation from the overview.
+    context.clear_cookies()
+    log_in(context, live_server, chair)
+    page.goto(live_server.url + reverse("covers:overview", args=[contest.slug]))
+    assert_accessible(page, "covers overview")
+    page.locator(f'form[action="{reverse("covers:lock", args=[contest.slug])}"] button').click()
+    expect(page.locator(".messages")).to_be_visible()
+    assert CoverSettings.objects.get(contest=contest).locked_at is not None
+    expect(page.locator("progress, a[download]")).to_have_count(1)
+    assert_fits_the_screen(page)
+    assert_accessible(page, "locked allocation")
