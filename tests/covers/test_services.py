@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -28,6 +29,7 @@ from covers.models import (
 from covers.services import CoverError
 from notifications.models import OutboxMessage
 from photos.services import originals_storage
+from tests.conftest import service_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -172,13 +174,20 @@ def _lock(contest: Contest, guide: Guide, entry: Entry, chair: object) -> None:
     services.allocation_lock(contest=contest, actor=chair, base_url="http://testserver/")  # type: ignore[arg-type]
 
 
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian libgs-common
+
+
 def test_it_builds_a_print_package_a_designer_can_use(
     shortlist: Callable[..., list[Entry]],
     entrant: Participant,
     contest: Contest,
     guide: Guide,
     chair: object,
+    settings: object,
 ) -> None:
+    if not CMYK_PROFILE.exists():
+        service_missing("a CMYK ICC profile (Debian libgs-common)")
+    settings.COVERS_OUTPUT_ICC = str(CMYK_PROFILE)  # type: ignore[attr-defined]
     [entry] = shortlist([(entrant, BIG)])
     _lock(contest, guide, entry, chair)
     package = PrintPackage.objects.get(guide=guide)
@@ -202,6 +211,12 @@ def test_it_builds_a_print_package_a_designer_can_use(
     with Image.open(io.BytesIO(archive.read(folder + "couverture-300ppi-srgb.jpg"))) as im:
         assert im.size == geometry.PrintFormat(99, 210).pixels_at(300)
         assert round(im.info["dpi"][0]) == 300 and im.info.get("icc_profile")
+    with Image.open(io.BytesIO(archive.read(folder + "couverture-300ppi-cmjn.jpg"))) as im:
+        assert im.mode == "CMYK" and im.info.get("icc_profile") == CMYK_PROFILE.read_bytes()
+    # The original's pixels untouched (not re-encoded).
+    with originals_storage().open(entry.photo.original) as fp, Image.open(fp) as stored:
+        with Image.open(io.BytesIO(archive.read(folder + "original.jpg"))) as sent:
+            assert sent.tobytes() == stored.tobytes()
     consent = json.loads(archive.read(folder + "consentement.json"))
     assert consent["uses_allowed"]["printed_cover"] is True
     assert archive.read(folder + "credit.txt").decode().strip() == "Photo : Camille D."
