@@ -214,9 +214,9 @@ def test_it_builds_a_print_package_a_designer_can_use(
     with Image.open(io.BytesIO(archive.read(folder + "couverture-300ppi-cmjn.jpg"))) as im:
         assert im.mode == "CMYK" and im.info.get("icc_profile") == CMYK_PROFILE.read_bytes()
     # The original's pixels untouched (not re-encoded).
+    sent = io.BytesIO(archive.read(folder + "original.jpg"))
     with originals_storage().open(entry.photo.original) as fp, Image.open(fp) as stored:
-        with Image.open(io.BytesIO(archive.read(folder + "original.jpg"))) as sent:
-            assert sent.tobytes() == stored.tobytes()
+        assert Image.open(sent).tobytes() == stored.tobytes()
     consent = json.loads(archive.read(folder + "consentement.json"))
     assert consent["uses_allowed"]["printed_cover"] is True
     assert archive.read(folder + "credit.txt").decode().strip() == "Photo : Camille D."
