@@ -4,43 +4,23 @@ two chairs locking lock it once; a hand pick racing the lock either lands before
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from contest.models import Contest, Entry, Participant
 from covers import services
 from covers.models import CoverEvent, CoverSettings, Guide, Pick
 from tests.conftest import _staff_in, service_missing
+from tests.races import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _together(*actions: Callable[[], Any]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[object] = [None] * len(actions)
-    errors: list[BaseException] = []
-
-    def run(index: int, action: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = action()
-        except services.CoverError as refused:
-            outcomes[index] = refused
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes, errors
+    return together(*actions, refusal=services.CoverError)
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +50,7 @@ def test_two_chairs_locking_at_once_lock_it_exactly_once(
     outcomes, errors = _together(lock(chair), lock(vice))
     assert not errors
     refused = [o for o in outcomes if isinstance(o, services.CoverError)]
-    assert len(refused) == 1 and "already locked" in refused[0].message
+    assert len(refused) == 1 and "déjà verrouillée" in refused[0].message
     assert CoverEvent.objects.filter(action=CoverEvent.Action.LOCK).count() == 1
     assert CoverSettings.objects.get(contest=contest).locked_at is not None
 

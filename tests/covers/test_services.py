@@ -101,8 +101,8 @@ def test_it_greys_out_candidates_that_may_not_be_printed_with_the_reason(
     rows = selectors.guide_candidates(contest=contest, guides=[guide])[guide.pk]
     reasons = {row.candidate.credit: row.reasons for row in rows}
     assert reasons["Ana"] == []
-    assert reasons["Bea"] == ["The participant did not allow the printed use."]
-    assert reasons["Cy"] == ["A parent has not confirmed yet."]
+    assert reasons["Bea"] == ["Le participant n'a pas accepté la couverture imprimée."]
+    assert reasons["Cy"] == ["Un parent n'a pas encore donné son accord."]
     assert len(reasons["Dan"]) == 1 and "71 ppi" in reasons["Dan"][0]
     by_credit = {row.candidate.credit: row for row in rows}
     assert by_credit["Ana"].readiness == geometry.Readiness.WARNING
@@ -135,7 +135,7 @@ def test_it_suggests_the_best_allocation_under_the_rules_and_keeps_hand_picks(
     assert picked[guide.pk] == (third.pk, False)
 
     # Ana's second photo cannot go on a cover while she has one.
-    with pytest.raises(CoverError, match="already has a cover"):
+    with pytest.raises(CoverError, match="déjà une couverture"):
         services.pick_set(guide=guide, slot=0, entry=second, actor=chair)  # type: ignore[arg-type]
 
 
@@ -151,12 +151,12 @@ def test_it_refuses_to_lock_an_incomplete_allocation_then_locks_once(
         services.allocation_lock(contest=contest, actor=chair, base_url="http://testserver/")  # type: ignore[arg-type]
     services.pick_set(guide=guide, slot=0, entry=entry, actor=chair)  # type: ignore[arg-type]
     services.allocation_lock(contest=contest, actor=chair, base_url="http://testserver/")  # type: ignore[arg-type]
-    with pytest.raises(CoverError, match="already locked"):
+    with pytest.raises(CoverError, match="déjà verrouillée"):
         services.allocation_lock(contest=contest, actor=chair, base_url="http://testserver/")  # type: ignore[arg-type]
     # Nothing changes while it is locked.
-    with pytest.raises(CoverError, match="locked"):
+    with pytest.raises(CoverError, match="verrouillée"):
         services.pick_remove(guide=guide, slot=0, actor=chair)  # type: ignore[arg-type]
-    with pytest.raises(CoverError, match="locked"):
+    with pytest.raises(CoverError, match="verrouillée"):
         services.crop_update(
             guide=guide, entry=entry, actor=chair, box=geometry.FracBox(0, 0, 0.1, 0.1)
         )  # type: ignore[arg-type]
@@ -262,7 +262,7 @@ def test_publishing_fills_the_winners_page_and_tells_the_others(
     services.cover_prepare(guide_id=guide.pk, entry_id=winner.pk)
     winners_url = reverse("covers:winners", args=[contest.slug])
     assert client.get(winners_url).status_code == 404  # type: ignore[attr-defined]
-    with pytest.raises(CoverError, match="Lock"):
+    with pytest.raises(CoverError, match="Verrouillez"):
         services.results_publish(contest=contest, actor=chair, base_url="http://testserver/")  # type: ignore[arg-type]
     _lock(contest, guide, winner, chair)
     services.results_publish(contest=contest, actor=chair, base_url="http://testserver/")  # type: ignore[arg-type]
@@ -275,7 +275,7 @@ def test_publishing_fills_the_winners_page_and_tells_the_others(
     assert "Photo 2" not in text
     results = OutboxMessage.objects.filter(template="covers/email/results")
     assert [m.to for m in results] == ["noe@example.org"]
-    with pytest.raises(CoverError, match="already published"):
+    with pytest.raises(CoverError, match="déjà publiés"):
         services.results_publish(contest=contest, actor=chair, base_url="http://testserver/")  # type: ignore[arg-type]
     assert mail.outbox == [] or all("couverture" not in m.subject for m in mail.outbox)
 

@@ -7,43 +7,22 @@ never a vote recorded on a closed round.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from jury import services
 from jury.models import Juror, JuryEvent, Round, RoundEntry, Task
 from tests.conftest import _staff_in, service_missing
+from tests.races import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _together(*actions: Callable[[], Any]) -> tuple[list[object], list[BaseException]]:
-    """Runs the actions in threads released at once; what each returned, or its JuryError."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[object] = [None] * len(actions)
-    errors: list[BaseException] = []
-
-    def run(index: int, action: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = action()
-        except services.JuryError as refused:
-            outcomes[index] = refused
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes, errors
+    return together(*actions, refusal=services.JuryError)
 
 
 @pytest.fixture(autouse=True)
