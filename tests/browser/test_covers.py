@@ -79,6 +79,8 @@ def test_marketing_compares_covers_crops_by_keyboard_and_the_chair_locks(
     assert not after.suggested
     assert after.left != before.left
     assert after.width < before.width  # "-" makes the frame smaller: fewer pixels, lower ppi
+    # What the page shows once saved (reloaded: the live swap may still be on its way).
+    page.reload()
     expect(page.locator("#crop-ppi")).not_to_contain_text("212 ppi")
     assert CoverEvent.objects.filter(action=CoverEvent.Action.CROP).count() == 2
     assert_fits_the_screen(page)
