@@ -57,6 +57,17 @@
     form.requestSubmit(apply);
   }
 
+  // From a step's request until the editor it answers is in place, keys are dropped, not
+  // queued: a step sent from the old form would carry the frame as it was before the last
+  // one, and the two answers could land in either order.
+  var busy = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target.closest && event.target.closest("#crop-editor")) busy = true;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail && !event.detail.successful) busy = false;
+  });
+
   document.addEventListener("keydown", function (event) {
     var ed = editor();
     if (!ed || event.target.id !== "crop-svg" || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -64,6 +75,7 @@
     var button = ed.querySelector('button[data-key="' + key + '"]');
     if (!button) return;
     event.preventDefault();
+    if (busy) return;
     button.click();
   });
 
@@ -95,11 +107,11 @@
   });
 
   // After htmx swaps the editor in, focus goes back to the photo for the next key.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target && event.target.id === "crop-editor" || (editor() && event.detail.target.id === "crop-editor")) {
-      var svg = document.getElementById("crop-svg");
-      if (svg && window.__coversKeyFocus) svg.focus();
-    }
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!editor()) return;
+    busy = false;  // the editor in place is the one the last step answered with
+    var svg = document.getElementById("crop-svg");
+    if (svg && window.__coversKeyFocus) svg.focus();
   });
   document.addEventListener("focusin", function (event) { window.__coversKeyFocus = event.target.id === "crop-svg"; });
 })();

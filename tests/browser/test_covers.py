@@ -67,21 +67,25 @@ def test_marketing_compares_covers_crops_by_keyboard_and_the_chair_locks(
     page.goto(live_server.url + reverse("covers:crop", args=[contest.slug, guide.pk, best.pk]))
     before = Crop.objects.get(guide=guide, entry=best)
     frame = page.locator("#crop-svg")
+    left, width = page.locator('input[name="left"]'), page.locator('input[name="width"]')
+    start_left = left.input_value()
     frame.focus()
     page.keyboard.press("ArrowRight")
-    expect(page.locator("#crop-status")).to_contain_text("ppi")
-    page.wait_for_function(
-        "() => document.activeElement && document.activeElement.id === 'crop-svg'"
-    )
+    # The answer swaps the editor in, with the frame moved and the photo focused again.
+    expect(left).not_to_have_value(start_left)
+    expect(frame).to_be_focused()
+    # "-" makes the frame a tenth smaller (the move alone changes the width by rounding
+    # only): wait for the answer, then check what was saved and what the page shows.
+    moved_width = width.input_value()
     page.keyboard.press("-")
-    page.wait_for_timeout(300)
+    expect(width).not_to_have_value(moved_width)
     after = Crop.objects.get(guide=guide, entry=best)
     assert not after.suggested
     assert after.left != before.left
-    assert after.width < before.width  # "-" makes the frame smaller: fewer pixels, lower ppi
-    # What the page shows once saved (reloaded: the live swap may still be on its way).
-    page.reload()
-    expect(page.locator("#crop-ppi")).not_to_contain_text("212 ppi")
+    assert after.width == pytest.approx(before.width / 1.1, rel=1e-3)
+    # 212 ppi / 1.1, live: now under 200, so shown as not allowed.
+    expect(page.locator("#crop-ppi")).to_have_text("192 ppi")
+    expect(page.locator("#crop-ppi")).to_have_class("badge ppi-refused")
     assert CoverEvent.objects.filter(action=CoverEvent.Action.CROP).count() == 2
     assert_fits_the_screen(page)
     assert_accessible(page, "crop editor")
