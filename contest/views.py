@@ -291,7 +291,10 @@ def _advise(request: HttpRequest, contest: Contest, drafts: list[services.EntryD
     for draft in drafts:
         size = (draft.info.width, draft.info.height)
         for advice in services.upload_advice(contest_id=contest.pk, size=size):
-            messages.warning(request, f"{draft.upload.name}: {advice}")
+            # "photo.jpg : ..." in French: the punctuation is the language's.
+            messages.warning(
+                request, _("%(file)s: %(advice)s") % {"file": draft.upload.name, "advice": advice}
+            )
 
 
 @contest_step

@@ -178,6 +178,24 @@ def resize_box(
     return fit_box(Box(centre_x - box_w / 2, centre_y - box_h / 2, box_w, box_h), size, aspect)
 
 
+MOVE_STEP = 0.05
+"""One press of an arrow moves the crop by this share of its own size."""
+ZOOM_STEP = 1.1
+"""One press of + or − makes the crop this much larger or smaller."""
+_MOVES = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
+
+
+def step_box(box: Box, step: str, size: tuple[int, int], aspect: float) -> Box:
+    """`box` after one step of the crop editor's buttons or keys: "left", "right", "up",
+    "down", "out" (larger), "in" (smaller); any other step leaves it as it is."""
+    if step in _MOVES:
+        dx, dy = _MOVES[step]
+        return move_box(box, dx * box.width * MOVE_STEP, dy * box.height * MOVE_STEP, size)
+    if step in ("in", "out"):
+        return resize_box(box, 1 / ZOOM_STEP if step == "in" else ZOOM_STEP, size, aspect)
+    return box
+
+
 def effective_ppi(crop_width_px: float, fmt: PrintFormat) -> float:
     """Pixels per inch the crop gives once printed at trim plus bleed width."""
     return crop_width_px / (fmt.bleed_width_mm / MM_PER_INCH)

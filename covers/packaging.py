@@ -24,7 +24,7 @@ from contest.models import Contest, Enrollment, Entry
 from covers import geometry, mockup, printing
 from covers.drawing import DrawingError, design_of, open_original
 from covers.models import CoverSettings, CreditProof, Crop, Guide, Pick
-from covers.selectors import crop_box, guide_format
+from covers.selectors import crop_box, default_credit, guide_format
 from photos.imaging import ImageDecodeError
 from photos.services import originals_storage
 
@@ -40,7 +40,7 @@ def _credit(entry: Entry, proofs: dict[int, CreditProof]) -> str:
     proof = proofs.get(entry.pk)
     if proof is not None:
         return proof.credit_line
-    return f"Photo : {entry.participant.credit_name}"
+    return default_credit(entry)
 
 
 def _folder(pick: Pick) -> str:

@@ -7,8 +7,11 @@ queries do not grow with the number of candidates or guides.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contest.models import Contest, Enrollment, Entry, Participant
@@ -254,15 +257,53 @@ def proofs_of(*, contest: Contest) -> dict[int, CreditProof]:
     return {p.entry_id: p for p in CreditProof.objects.filter(contest=contest)}
 
 
-def proof_by_token(*, token: str) -> CreditProof | None:
-    try:
-        return (
-            CreditProof.objects.select_related("contest", "entry__participant")
-            .filter(token=token)
-            .first()
+def proof_by_token(*, token: UUID) -> CreditProof | None:
+    """The proof a winner's link names (the URL converter has checked it is a UUID)."""
+    return (
+        CreditProof.objects.select_related("contest", "entry__participant")
+        .filter(token=token)
+        .first()
+    )
+
+
+def proof_mockup(*, proof: CreditProof, guide_id: int) -> Mockup | None:
+    """The winner's cover on that guide, only where their photo is that guide's pick."""
+    return (
+        Mockup.objects.filter(
+            guide_id=guide_id,
+            entry=proof.entry,
+            guide__picks__entry=proof.entry,
+            state=Mockup.State.READY,
         )
-    except Exception:  # not a UUID
-        return None
+        .order_by("-updated_at")
+        .first()
+    )
+
+
+def mockup_of(*, contest: Contest, mockup_id: int) -> Mockup | None:
+    return Mockup.objects.filter(
+        pk=mockup_id, guide__contest=contest, state=Mockup.State.READY
+    ).first()
+
+
+def package_ready(*, contest: Contest, package_id: int) -> PrintPackage | None:
+    return (
+        PrintPackage.objects.filter(
+            pk=package_id, guide__contest=contest, state=PrintPackage.State.READY
+        )
+        .select_related("guide")
+        .first()
+    )
+
+
+def entry_of(*, contest: Contest, entry_id: int) -> Entry | None:
+    return Entry.objects.filter(contest=contest, pk=entry_id).select_related("participant").first()
+
+
+def default_credit(entry: Entry) -> str:
+    """The credit line as printed, in the winner's language ("Photo : Camille D.")."""
+    with translation.override(entry.participant.language or settings.LANGUAGE_CODE):
+        return _("Photo: %(name)s") % {"name": entry.participant.credit_name}
 
 
 def events_of(*, contest: Contest, limit: int = 50) -> QuerySet[CoverEvent]:

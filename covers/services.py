@@ -16,14 +16,13 @@ import tempfile
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -44,6 +43,7 @@ from covers.packaging import PackagingError, write_package
 from covers.selectors import (
     Candidate,
     candidates,
+    default_credit,
     guide_candidates,
     guide_format,
     guides_of,
@@ -617,12 +617,6 @@ def allocation_unlock(*, contest: Contest, actor: User, reason: str) -> CoverSet
 
 
 # --- credit proofs ---------------------------------------------------------------------------
-
-
-def default_credit(entry: Entry) -> str:
-    """The credit line as printed, in the winner's language ("Photo : Camille D.")."""
-    with translation.override(entry.participant.language or settings.LANGUAGE_CODE):
-        return _("Photo: %(name)s") % {"name": entry.participant.credit_name}
 
 
 def proofs_send(*, contest: Contest, base_url: str) -> int:

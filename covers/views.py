@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,7 +25,7 @@ from core.csv import csv_row
 from core.http import AuthenticatedHttpRequest
 from covers import geometry, selectors, services
 from covers.forms import CropForm, GuideForm, PickForm, ProofForm, ReasonForm, SettingsForm
-from covers.models import Guide, Mockup, PrintPackage
+from covers.models import Guide, Mockup
 from covers.services import CoverError
 from jury.access import contest_or_404
 
@@ -32,10 +33,6 @@ edit_required = staff_permission_required("covers.edit_covers")
 lock_required = staff_permission_required("covers.lock_covers")
 
 Staff = AuthenticatedHttpRequest
-
-# What one press of an arrow or zoom button does to the crop.
-MOVE_STEP = 0.05  # of the crop's own size
-ZOOM_STEP = 1.1
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -92,7 +89,6 @@ def overview(request: Staff, slug: str) -> HttpResponse:
         ),
         "can_lock": request.user.has_perm("covers.lock_covers"),
         "events": selectors.events_of(contest=contest),
-        "building": any(p.state in ("pending", "building") for p in packages.values()),
     }
     template = (
         "covers/fragment_packages.html"
@@ -185,22 +181,10 @@ def candidates(request: Staff, slug: str, guide_id: int) -> HttpResponse:
     return render(request, "covers/candidates.html", context)
 
 
-def _stepped(form: CropForm, size: tuple[int, int], aspect: float) -> geometry.FracBox:
-    data = form.cleaned_data
+def _stepped(data: dict[str, Any], size: tuple[int, int], aspect: float) -> geometry.FracBox:
+    """The crop the form sent, moved or resized by the step of the button pressed."""
     box = geometry.FracBox(data["left"], data["top"], data["width"], data["height"]).to_box(size)
-    step = data.get("step") or ""
-    moves = {
-        "left": (-1, 0),
-        "right": (1, 0),
-        "up": (0, -1),
-        "down": (0, 1),
-    }
-    if step in moves:
-        dx, dy = moves[step]
-        box = geometry.move_box(box, dx * box.width * MOVE_STEP, dy * box.height * MOVE_STEP, size)
-    elif step in ("in", "out"):
-        box = geometry.resize_box(box, 1 / ZOOM_STEP if step == "in" else ZOOM_STEP, size, aspect)
-    return box.to_fractions(size)
+    return geometry.step_box(box, data.get("step") or "", size, aspect).to_fractions(size)
 
 
 def _crop_svg(
@@ -253,7 +237,7 @@ def crop_edit(request: Staff, slug: str, guide_id: int, entry_id: int) -> HttpRe
                     guide=guide,
                     entry=row.entry,
                     actor=request.user,
-                    box=_stepped(form, size, fmt.aspect),
+                    box=_stepped(form.cleaned_data, size, fmt.aspect),
                     reset=form.cleaned_data.get("step") == "reset",
                 )
             except CoverError as exc:
@@ -297,9 +281,7 @@ def crop_edit(request: Staff, slug: str, guide_id: int, entry_id: int) -> HttpRe
 @edit_required
 def mockup_image(request: Staff, slug: str, mockup_id: int) -> HttpResponse:
     contest = contest_or_404(slug)
-    mockup = Mockup.objects.filter(
-        pk=mockup_id, guide__contest=contest, state=Mockup.State.READY
-    ).first()
+    mockup = selectors.mockup_of(contest=contest, mockup_id=mockup_id)
     if mockup is None:
         raise Http404
     data = services.mockup_image(mockup=mockup, lines=request.GET.get("lignes") == "1")
@@ -333,14 +315,7 @@ def pick_set(request: Staff, slug: str, guide_id: int) -> HttpResponse:
     guide = _guide_or_404(contest, guide_id)
     form = PickForm(request.POST)
     if form.is_valid():
-        entry = next(
-            (
-                c.entry
-                for c in selectors.candidates(contest=contest)
-                if c.entry.pk == form.cleaned_data["entry"]
-            ),
-            None,
-        )
+        entry = selectors.entry_of(contest=contest, entry_id=form.cleaned_data["entry"])
         try:
             if entry is None:
                 raise CoverError(_("This photo is not on the jury's shortlist."))
@@ -434,13 +409,7 @@ def package_request(request: Staff, slug: str, guide_id: int) -> HttpResponse:
 @edit_required
 def package_download(request: Staff, slug: str, package_id: int) -> FileResponse:
     contest = contest_or_404(slug)
-    package = (
-        PrintPackage.objects.filter(
-            pk=package_id, guide__contest=contest, state=PrintPackage.State.READY
-        )
-        .select_related("guide")
-        .first()
-    )
+    package = selectors.package_ready(contest=contest, package_id=package_id)
     if package is None:
         raise Http404
     return FileResponse(
@@ -471,7 +440,7 @@ def designer_csv(request: Staff, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def proof(request: HttpRequest, token: str) -> HttpResponse:
+def proof(request: HttpRequest, token: UUID) -> HttpResponse:
     found = selectors.proof_by_token(token=token)
     if found is None:
         raise Http404
@@ -496,20 +465,11 @@ def proof(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def proof_image(request: HttpRequest, token: str, guide_id: int) -> HttpResponse:
+def proof_image(request: HttpRequest, token: UUID, guide_id: int) -> HttpResponse:
     found = selectors.proof_by_token(token=token)
     if found is None:
         raise Http404
-    mockup = (
-        Mockup.objects.filter(
-            guide_id=guide_id,
-            entry=found.entry,
-            guide__picks__entry=found.entry,
-            state=Mockup.State.READY,
-        )
-        .order_by("-updated_at")
-        .first()
-    )
+    mockup = selectors.proof_mockup(proof=found, guide_id=guide_id)
     if mockup is None:
         raise Http404
     response = HttpResponse(services.mockup_image(mockup=mockup), content_type="image/jpeg")

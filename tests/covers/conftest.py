@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
-from django.test import Client
 from django.utils import timezone
 
 from contest.models import Contest, Entry, Participant
@@ -30,14 +29,6 @@ from tests.jury.conftest import chair, juror, other_juror, third_juror  # noqa: 
 @pytest.fixture
 def marketing_user(db: None) -> object:
     return _staff_in("Marketing", "com@reseau.example")
-
-
-def staff_client(user: object) -> Client:
-    from core.access import PASSWORD_BACKEND
-
-    client = Client(enforce_csrf_checks=False)
-    client.force_login(user, backend=PASSWORD_BACKEND)  # type: ignore[arg-type]
-    return client
 
 
 @pytest.fixture

@@ -273,3 +273,20 @@ def test_it_round_trips_a_box_through_fractions(box: Box, size: tuple[int, int])
     assert (back.left, back.top, back.width, back.height) == pytest.approx(
         (box.left, box.top, box.width, box.height), rel=1e-12, abs=1e-9
     )
+
+
+def test_it_steps_the_crop_like_the_editor_buttons_and_stops_at_the_edges() -> None:
+    """A 100 x 200 box at (100, 100) in a 1000 x 1000 photo: an arrow moves it by 5 % of
+    its own size (5 px across, 10 px down); "in" shrinks it to 1/1.1, "out" grows it by 1.1
+    about its centre; at the left edge "left" does nothing."""
+    from covers.geometry import step_box
+
+    size, box = (1000, 1000), Box(100.0, 100.0, 100.0, 200.0)
+    assert step_box(box, "right", size, 0.5) == Box(105.0, 100.0, 100.0, 200.0)
+    assert step_box(box, "down", size, 0.5) == Box(100.0, 110.0, 100.0, 200.0)
+    smaller = step_box(box, "in", size, 0.5)
+    assert smaller.width == pytest.approx(100 / 1.1) and smaller.centre == pytest.approx(box.centre)
+    assert step_box(box, "out", size, 0.5).width == pytest.approx(110.0)
+    at_edge = Box(0.0, 100.0, 100.0, 200.0)
+    assert step_box(at_edge, "left", size, 0.5) == at_edge
+    assert step_box(box, "", size, 0.5) == box
