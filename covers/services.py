@@ -238,6 +238,11 @@ def mockup_key(guide: Guide, crop: Crop | None, photo: Photo, logo_version: int)
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
+MOCKUP_STALE = timedelta(minutes=5)
+"""Longer than prepare_cover's time limit (2 minutes) plus its wait in the queue."""
+MOCKUP_MAX_ATTEMPTS = 3
+
+
 def covers_prepare(*, contest: Contest, guides: list[Guide] | None = None) -> int:
     """Enqueues the crop suggestion and the mock-up of every candidate that lacks one.
 
@@ -253,9 +258,16 @@ def covers_prepare(*, contest: Contest, guides: list[Guide] | None = None) -> in
         or 0
     )
     crops = {(c.guide_id, c.entry_id): c for c in Crop.objects.filter(guide__in=guides)}
+    # Settled: drawn, given up on, or being drawn by a job still in time. A mock-up pending
+    # for longer than a job may take lost its job (worker gone, broker down): sent again.
+    fresh = timezone.now() - MOCKUP_STALE
     ready = set(
         Mockup.objects.filter(guide__in=guides)
-        .exclude(state=Mockup.State.FAILED, attempts__lt=3)
+        .filter(
+            Q(state=Mockup.State.READY)
+            | Q(attempts__gte=MOCKUP_MAX_ATTEMPTS)
+            | Q(state=Mockup.State.PENDING, updated_at__gte=fresh)
+        )
         .values_list("guide_id", "entry_id", "key")
     )
     enqueued = 0
@@ -391,7 +403,7 @@ def cover_prepare(*, guide_id: int, entry_id: int) -> Mockup | None:
     logo_version = cover_settings.logo_version if cover_settings else 0
     key = mockup_key(guide, crop, entry.photo, logo_version)
     mockup, _created = Mockup.objects.get_or_create(guide=guide, entry=entry, key=key)
-    if mockup.state == Mockup.State.READY or mockup.attempts >= 3:
+    if mockup.state == Mockup.State.READY or mockup.attempts >= MOCKUP_MAX_ATTEMPTS:
         return mockup
     if mockup.state == Mockup.State.FAILED:
         Mockup.objects.filter(pk=mockup.pk).update(state=Mockup.State.PENDING)

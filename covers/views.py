@@ -159,8 +159,10 @@ def guide_delete(request: Staff, slug: str, guide_id: int) -> HttpResponse:
 def candidates(request: Staff, slug: str, guide_id: int) -> HttpResponse:
     contest = contest_or_404(slug)
     guide = _guide_or_404(contest, guide_id)
-    # Makes only what is missing: a crop or mock-up lost with a job is drawn again.
-    services.covers_prepare(contest=contest, guides=[guide])
+    if not request.htmx:
+        # Asks for what is missing (a new candidate, a lost job); the page's polls only
+        # read, or each poll would send the same jobs again while the worker is busy.
+        services.covers_prepare(contest=contest, guides=[guide])
     rows = selectors.guide_candidates(contest=contest, guides=[guide])[guide.pk]
     pending = any(
         r.mockup is None or r.mockup.state == Mockup.State.PENDING

@@ -196,7 +196,11 @@ def redis_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     app.conf.broker_transport_options = {"visibility_timeout": 60}
     _forget_connections()  # earlier tests may have published to the in-memory broker
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        # The default queue and the print packages' own (CELERY_TASK_ROUTES), as in make run.
+        queues = ["celery", *{r["queue"] for r in app.conf.task_routes.values()}]
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=queues
+        ):
             yield
     finally:
         app.conf.broker_url, app.conf.broker_transport_options = saved

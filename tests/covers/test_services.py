@@ -7,10 +7,12 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from contest.models import Contest, Entry, Participant
@@ -52,6 +54,25 @@ def test_it_suggests_a_crop_and_draws_the_mockup_once(
     again = services.cover_prepare(guide_id=guide.pk, entry_id=entry.pk)
     assert again is not None and again.pk == first.pk
     assert Mockup.objects.count() == 1
+
+
+def test_it_sends_again_only_the_mockups_whose_job_was_lost(
+    shortlist: Callable[..., list[Entry]], entrant: Participant, contest: Contest, guide: Guide
+) -> None:
+    [entry] = shortlist([(entrant, BIG)])
+    assert services.covers_prepare(contest=contest) == 1  # nothing drawn yet
+    mockup = services.cover_prepare(guide_id=guide.pk, entry_id=entry.pk)
+    assert mockup is not None
+    assert services.covers_prepare(contest=contest) == 0  # drawn
+    # A job that vanished after its claim: pending, fresh, then too old.
+    Mockup.objects.filter(pk=mockup.pk).update(state=Mockup.State.PENDING)
+    assert services.covers_prepare(contest=contest) == 0
+    old = timezone.now() - services.MOCKUP_STALE - timedelta(seconds=1)
+    Mockup.objects.filter(pk=mockup.pk).update(updated_at=old)
+    assert services.covers_prepare(contest=contest) == 1
+    # Given up after three attempts: not sent again.
+    Mockup.objects.filter(pk=mockup.pk).update(attempts=services.MOCKUP_MAX_ATTEMPTS)
+    assert services.covers_prepare(contest=contest) == 0
 
 
 def test_it_draws_a_new_mockup_when_the_crop_changes_and_audits_the_change(
