@@ -317,6 +317,7 @@ class Winner:
     pick: Pick
     display: dict[str, Rendition]
     mockup: Mockup | None
+    credit: str  # as the winner confirmed or corrected it, else the default
 
 
 def winners(*, contest: Contest) -> list[Winner]:
@@ -333,11 +334,15 @@ def winners(*, contest: Contest) -> list[Winner]:
         )
     )
     mockups = _latest_mockups(list({p.guide for p in picks}))
+    proofs = proofs_of(contest=contest)
     return [
         Winner(
             pick=pick,
             display=renditions_by_spec(pick.entry.photo).get("display", {}),
             mockup=mockups.get((pick.guide_id, pick.entry_id)),
+            credit=proofs[pick.entry_id].credit_line
+            if pick.entry_id in proofs
+            else default_credit(pick.entry),
         )
         for pick in picks
     ]

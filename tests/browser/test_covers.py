@@ -110,3 +110,45 @@ def test_marketing_compares_covers_crops_by_keyboard_and_the_chair_locks(
     expect(page.locator("progress, a[download]")).to_have_count(1)
     assert_fits_the_screen(page)
     assert_accessible(page, "locked allocation")
+
+
+def test_the_winner_confirms_their_credit_and_the_public_sees_the_winners(
+    page: Page,
+    live_server: LiveServer,
+    contest: Contest,
+    entrant: Participant,
+    guide: Guide,  # noqa: F811
+    chair: object,  # noqa: F811
+    shortlist: Callable[..., list[Entry]],  # noqa: F811
+) -> None:
+    from covers.models import CreditProof
+
+    [entry] = shortlist([(entrant, (2600, 1800))])
+    services.cover_prepare(guide_id=guide.pk, entry_id=entry.pk)
+    services.pick_set(guide=guide, slot=0, entry=entry, actor=chair)  # type: ignore[arg-type]
+    services.allocation_lock(contest=contest, actor=chair, base_url=live_server.url)  # type: ignore[arg-type]
+    proof = CreditProof.objects.get(entry=entry)
+
+    # The winner follows the e-mailed link (no sign-in), sees the cover, corrects the credit.
+    page.goto(live_server.url + reverse("covers:proof", args=[proof.token]))
+    cover = page.locator(".proof-cover img")
+    expect(cover).to_be_visible()
+    assert page.evaluate("img => img.naturalWidth", cover.element_handle()) == 900
+    assert_fits_the_screen(page)
+    assert_accessible(page, "winner's proof")
+    page.get_by_label("Mention du crédit photo", exact=False).fill("Photo : Camille Dupont")
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator(".messages")).to_be_visible()
+    proof.refresh_from_db()
+    assert proof.credit_line == "Photo : Camille Dupont" and proof.confirmed_at is not None
+
+    services.results_publish(contest=contest, actor=chair, base_url=live_server.url)  # type: ignore[arg-type]
+    page.goto(live_server.url + reverse("covers:winners", args=[contest.slug]))
+    winner = page.locator(".winners li")
+    expect(winner).to_have_count(1)
+    expect(winner).to_contain_text("Ligne 2")
+    expect(winner).to_contain_text(entry.title)
+    expect(winner).to_contain_text("Photo : Camille Dupont")  # the credit as the winner set it
+    assert page.evaluate("img => img.naturalWidth", winner.locator("img").element_handle()) == 900
+    assert_fits_the_screen(page)
+    assert_accessible(page, "winners page")
