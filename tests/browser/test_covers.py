@@ -133,7 +133,10 @@ def test_the_winner_confirms_their_credit_and_the_public_sees_the_winners(
     page.goto(live_server.url + reverse("covers:proof", args=[proof.token]))
     cover = page.locator(".proof-cover img")
     expect(cover).to_be_visible()
-    assert page.evaluate("img => img.naturalWidth", cover.element_handle()) == 900
+    cover.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 900", arg=cover.element_handle()
+    )
     assert_fits_the_screen(page)
     assert_accessible(page, "winner's proof")
     page.get_by_label("Mention du crédit photo", exact=False).fill("Photo : Camille Dupont")
@@ -149,6 +152,11 @@ def test_the_winner_confirms_their_credit_and_the_public_sees_the_winners(
     expect(winner).to_contain_text("Ligne 2")
     expect(winner).to_contain_text(entry.title)
     expect(winner).to_contain_text("Photo : Camille Dupont")  # the credit as the winner set it
-    assert page.evaluate("img => img.naturalWidth", winner.locator("img").element_handle()) == 900
+    # The cover is lazy-loaded: below the fold on a phone until scrolled to.
+    image = winner.locator("img")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 900", arg=image.element_handle()
+    )
     assert_fits_the_screen(page)
     assert_accessible(page, "winners page")
