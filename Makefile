@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-DEV_ENV := DEBUG=1 PYTHONUNBUFFERED=1
+# The address `make run` serves: the links its worker e-mails (SITE_URL) must lead there too.
+SITE_URL ?= http://127.0.0.1:$(PORT)
+DEV_ENV := DEBUG=1 PYTHONUNBUFFERED=1 SITE_URL=$(SITE_URL)
 VAR := $(or $(COVERLINE_VAR_DIR),var)
 
 .PHONY: run test lint format messages install demo clean bench
@@ -25,15 +27,28 @@ $(VENV)/.installed: pyproject.toml
 messages: install
 	$(VENV)/bin/pybabel compile --domain django --directory locale --use-fuzzy --statistics
 
+# The three processes run in the background of one shell, which waits for the first to end
+# (or for Ctrl-C / TERM) and then stops the others by their own pids. Not `kill 0`: that
+# signals the whole process group, make included, and the shell itself, whose trap then
+# runs again and again until bash overflows its stack (make's "Segmentation fault").
 run: install messages
 	mkdir -p $(VAR)/broker/queue $(VAR)/broker/control $(VAR)/media $(VAR)/originals
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py demo_setup --port $(PORT)
-	@echo "Starting the web server on http://127.0.0.1:$(PORT)/, a Celery worker and beat (Ctrl-C stops them)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@echo "Preparing the demo (its photos are processed here, once)..."
+	@logins=$$($(DEV_ENV) $(PY) manage.py demo_setup --port $(PORT)) || exit 1; \
+	rm -f $(VAR)/worker.ready; \
+	stop() { trap - INT TERM; kill -TERM $$(jobs -p) 2>/dev/null; wait; }; \
+	trap 'stop; exit 0' INT TERM; \
 	$(DEV_ENV) $(VENV)/bin/celery -A config beat --loglevel=INFO & \
-	$(DEV_ENV) $(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,print & \
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(DEV_ENV) COVERLINE_WORKER_READY_FILE=$(VAR)/worker.ready \
+		$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,print & \
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT) & \
+	for _ in $$(seq 120); do \
+		[ -f $(VAR)/worker.ready ] && (exec 3<>/dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null && break; \
+		sleep 0.5; \
+	done; \
+	printf '%s\n' "$$logins" "Ctrl-C stops the web server, the worker and beat."; \
+	wait -n; status=$$?; stop; exit $$status
 
 test: install messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -241,10 +241,10 @@ def fill(*, photos: int, riders: int) -> Any:
 
     now = timezone.now()
     contest = Contest.objects.create(
-        title="Vos photos en couverture des fiches horaires 2027",
+        title_fr="Vos photos en couverture des fiches horaires 2027",
         slug="couvertures-2027",
-        pitch="Montrez-nous votre réseau : les plus belles photos feront la couverture.",
-        rules_text="Article 1.",
+        pitch_fr="Montrez-nous votre réseau : les plus belles photos feront la couverture.",
+        rules_text_fr="Article 1.",
         rules_version="1",
         opens_at=now - timedelta(days=40),
         closes_at=now + timedelta(days=14),
@@ -252,7 +252,7 @@ def fill(*, photos: int, riders: int) -> Any:
         show_votes="always",  # the counts are in the grid: the heavier page
     )
     themes = [
-        Theme.objects.create(contest=contest, name=name, position=i).pk
+        Theme.objects.create(contest=contest, name_fr=name, position=i).pk
         for i, name in enumerate(THEMES)
     ]
     moderator = get_user_model().objects.create(

@@ -137,10 +137,10 @@ def fill(*, entries: int) -> tuple[Any, list[int], list[int]]:
 
     now = timezone.now()
     contest = Contest.objects.create(
-        title="Couvertures 2027",
+        title_fr="Couvertures 2027",
         slug="couvertures-2027",
-        pitch="Bench.",
-        rules_text="Article 1.",
+        pitch_fr="Bench.",
+        rules_text_fr="Article 1.",
         rules_version="1",
         opens_at=now - timedelta(days=40),
         closes_at=now - timedelta(days=1),

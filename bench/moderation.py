@@ -157,9 +157,9 @@ def make_contest(slug: str, count: int, seed_base: int) -> Any:
 
     now = timezone.now()
     contest = Contest.objects.create(
-        title=f"Bench {slug}",
+        title_fr=f"Bench {slug}",
         slug=slug,
-        rules_text="Article 1.",
+        rules_text_fr="Article 1.",
         rules_version="1",
         opens_at=now - timedelta(days=1),
         closes_at=now + timedelta(days=14),

@@ -1,6 +1,7 @@
 """The Celery app: configured from Django settings (CELERY_* names)."""
 
 import os
+from pathlib import Path
 from typing import Any
 
 from celery import Celery, signals
@@ -29,3 +30,15 @@ def check_database(**_kwargs: Any) -> None:
         raise SystemExit(f"coverline worker: the database is unreachable ({exc})") from exc
     finally:
         connection.close()
+
+
+@signals.worker_ready.connect
+def mark_ready(**_kwargs: Any) -> None:
+    """Touches COVERLINE_WORKER_READY_FILE, when set, once the worker takes tasks.
+
+    `make run` waits for it before printing the logins, so that they come after the
+    worker's banner instead of being buried under it.
+    """
+    ready_file = os.environ.get("COVERLINE_WORKER_READY_FILE")
+    if ready_file:
+        Path(ready_file).touch()

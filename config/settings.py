@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     # The apps, bottom of the stack first (README "How the parts fit together").
     "core",
     "notifications",
+    "transit",
     "photos",
     "contest",
     "moderation",
@@ -301,6 +302,9 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_SOFT_TIME_LIMIT = 150
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# What a task prints (the console e-mail backend of the dev run) goes out as printed, not as
+# a log record prefixed "WARNING/ForkPoolWorker-1" on every e-mail.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-photos": {

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
+from core.views_staff import staff_home
+
 # Error pages in the site's look and the visitor's language (core/views.py).
 handler400 = "core.views.bad_request"
 handler403 = "core.views.permission_denied"
@@ -12,6 +14,8 @@ handler500 = "core.views.server_error"
 urlpatterns: list[URLPattern | URLResolver] = [
     # Not /admin/, where every scanner knows to look (ADMIN_URL, README "Configuration").
     path(settings.ADMIN_URL, admin.site.urls),
+    # After the staff sign-in (the admin's login URL), for someone with several roles' pages.
+    path("equipe/", staff_home, name="staff_home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("contest.urls")),
     path("", include("moderation.urls")),
@@ -21,10 +25,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Dev run only: renditions from local disk. Originals live elsewhere and are never served.
+    # Dev run only: renditions and contests' branding images from local disk. Originals live
+    # elsewhere and are never served.
     urlpatterns += [
         re_path(
-            r"^media/(?P<path>renditions/.*)$",
+            r"^media/(?P<path>(?:renditions|branding)/.*)$",
             serve,
             {"document_root": settings.MEDIA_ROOT},
         )

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from contest.models import Contest, Participant, Theme
 from photos import imaging
@@ -144,8 +145,18 @@ class EntryForm(forms.Form):
 
 
 class BaseEntryFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_few_forms": _("Choose at least one photo."),
+        "too_many_forms": ngettext_lazy(
+            "You can send only %(num)d more photo.", "You can send only %(num)d more photos.", "num"
+        ),
+    }
+
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
-        return {**super().get_form_kwargs(index), **self.form_kwargs}
+        # Any block may stay empty, the first one too: with JavaScript the rider removes
+        # the cards they do not want, whichever they are. "At least one photo" is the
+        # formset's own check (validate_min).
+        return {**super().get_form_kwargs(index), **self.form_kwargs, "empty_permitted": True}
 
 
 def entry_formset_class(*, remaining: int) -> type[forms.BaseFormSet]:

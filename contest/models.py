@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.colour import first_readable, normalise_hex
+from core.translated import translated
+
+# The product's own colours (static/css/site.css's --brand and --brand-ink).
+DEFAULT_BRAND_COLOURS = ("#0b5c8a", "#ffffff")
+LIGHTEST_TEXT_BACKGROUND = "#e6eef3"
 
 
 class Contest(models.Model):
@@ -18,10 +26,12 @@ class Contest(models.Model):
         RESULTS = "results", _("Results published")
         ARCHIVED = "archived", _("Archived")
 
-    title = models.CharField(_("title"), max_length=120)
+    # The contest's own texts are written per language (title_fr, title_en...), read in the
+    # visitor's language, French where the English one was left empty.
+    title = translated(models.CharField(_("title"), max_length=120))
     slug = models.SlugField(_("slug"), unique=True)
-    pitch = models.TextField(_("pitch"), blank=True)
-    rules_text = models.TextField(_("rules"))
+    pitch = translated(models.TextField(_("pitch"), blank=True))
+    rules_text = translated(models.TextField(_("rules")))
     rules_version = models.CharField(
         _("rules version"),
         max_length=20,
@@ -39,12 +49,23 @@ class Contest(models.Model):
     asks_gallery_use = models.BooleanField(_("ask to allow the public gallery"), default=True)
     asks_social_use = models.BooleanField(_("ask to allow social media"), default=True)
     asks_print_use = models.BooleanField(_("ask to allow the printed cover"), default=True)
-    prizes = models.TextField(_("prizes"), blank=True)
-    before_text = models.TextField(
-        _("text before opening"), blank=True, help_text=_("Shown until entries open.")
+    prizes = translated(models.TextField(_("prizes"), blank=True))
+    before_text = translated(
+        models.TextField(_("text before opening"), blank=True),
+        help_text=_("Shown until entries open."),
     )
-    after_text = models.TextField(
-        _("text after closing"), blank=True, help_text=_("Shown once entries are closed.")
+    after_text = translated(
+        models.TextField(_("text after closing"), blank=True),
+        help_text=_("Shown once entries are closed."),
+    )
+    # The transit network (a GTFS import) whose lines and stops riders tag their photos with.
+    network = models.ForeignKey(
+        "transit.Network",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contests",
+        verbose_name=_("transit network"),
     )
     votes_open = models.BooleanField(_("public votes open"), default=True)
     show_votes = models.CharField(
@@ -53,6 +74,43 @@ class Contest(models.Model):
         choices=[("always", _("Always")), ("closed", _("Once entries are closed"))],
         default="closed",
     )
+    # The operator's branding on the public pages, the embed and the e-mails (contest.branding
+    # prepares the images; the admin form checks the two colours read well together).
+    brand_name = models.CharField(
+        _("operator's name"),
+        max_length=80,
+        blank=True,
+        help_text=_("Shown in the page header and signs the e-mails, e.g. “Réseau Mistral”."),
+    )
+    brand_colour = models.CharField(
+        _("main colour"),
+        max_length=7,
+        default=DEFAULT_BRAND_COLOURS[0],
+        help_text=_("The header band and the buttons, as #rrggbb."),
+    )
+    brand_text_colour = models.CharField(
+        _("text colour on the main colour"),
+        max_length=7,
+        default=DEFAULT_BRAND_COLOURS[1],
+        help_text=_("Must stay readable on the main colour (contrast of at least 4.5:1)."),
+    )
+    brand_logo = models.FileField(
+        _("logo"),
+        upload_to="branding/",
+        blank=True,
+        help_text=_("PNG (transparent background), JPEG or WebP; scaled to 480 × 96 px."),
+    )
+    brand_header = models.FileField(
+        _("header image"),
+        upload_to="branding/",
+        blank=True,
+        help_text=_("A wide picture for the top of the contest's pages (PNG, JPEG or WebP)."),
+    )
+    # The phone-sized copy of the header image, and the large one's size (srcset, and no
+    # layout shift while it loads).
+    brand_header_small = models.FileField(upload_to="branding/", blank=True, editable=False)
+    brand_header_width = models.PositiveSmallIntegerField(default=0, editable=False)
+    brand_header_height = models.PositiveSmallIntegerField(default=0, editable=False)
     # Bumped whenever a photo enters or leaves the public gallery: cached pages are keyed
     # by it, so a withdrawn photo is never served from a cache.
     gallery_version = models.PositiveIntegerField(default=0)
@@ -72,6 +130,30 @@ class Contest(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def brand_colours(self) -> tuple[str, str]:
+        """(main, text on main) as safe #rrggbb for CSS; the product's own where unset or bad."""
+        try:
+            return normalise_hex(self.brand_colour), normalise_hex(self.brand_text_colour)
+        except ValueError:
+            return DEFAULT_BRAND_COLOURS
+
+    @property
+    def brand_text_colour_on_page(self) -> str:
+        """The colour of links and light buttons' text on the light page: the main colour
+        when it reads well there (a yellow does not), else its text colour, else ours."""
+        main, text = self.brand_colours
+        # The darkest light background the site puts such text on (.button.secondary).
+        return first_readable([main, text], on=LIGHTEST_TEXT_BACKGROUND) or DEFAULT_BRAND_COLOURS[0]
+
+    @property
+    def brand_css_version(self) -> str:
+        """A key that changes with the colours; empty when they are the product's own."""
+        colours = self.brand_colours
+        if colours == DEFAULT_BRAND_COLOURS:
+            return ""
+        return hashlib.sha256(" ".join(colours).encode()).hexdigest()[:10]
+
     def is_accepting_entries(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
@@ -81,15 +163,15 @@ class Theme(models.Model):
     """A "mood" riders choose for their photo."""
 
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="themes")
-    name = models.CharField(_("name"), max_length=60)
+    name = translated(models.CharField(_("name"), max_length=60))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("theme")
         verbose_name_plural = _("themes")
-        ordering = ("position", "name")
+        ordering = ("position", "name_fr")
         constraints = [
-            models.UniqueConstraint(fields=("contest", "name"), name="theme_unique_per_contest")
+            models.UniqueConstraint(fields=("contest", "name_fr"), name="theme_unique_per_contest")
         ]
 
     def __str__(self) -> str:
@@ -193,6 +275,24 @@ class Entry(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="entries")
     theme = models.ForeignKey(
         Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
+    )
+    # Where it was taken, from the contest's transit network (optional). Lines and stops
+    # are never deleted by an import, only marked inactive: the tag stays.
+    line = models.ForeignKey(
+        "transit.Line",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("line"),
+    )
+    stop = models.ForeignKey(
+        "transit.Stop",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("stop"),
     )
     title = models.CharField(_("title"), max_length=80)
     caption = models.CharField(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
-from django.utils import timezone
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from sesame.utils import get_user
@@ -70,6 +70,31 @@ def entries_public(*, contest_id: int | None = None) -> QuerySet[Entry]:
     return entries.filter(Exists(consent))
 
 
+def contest_last_entered(*, participant: Participant) -> Contest | None:
+    """The contest whose rules the participant accepted last: where "My photos" leads."""
+    enrollment = (
+        Enrollment.objects.filter(participant=participant)
+        .exclude(contest__status=Contest.Status.DRAFT)
+        .select_related("contest")
+        .order_by("-accepted_at", "-pk")
+        .first()
+    )
+    return enrollment.contest if enrollment else None
+
+
+def contests_for_parent(*, participant: Participant) -> list[Contest]:
+    """What a parent agrees to: the contests the child entered and those open now.
+
+    A parent's agreement is asked once, before the child picks a contest, so the page
+    shows every contest it may cover, each with its rules and the uses it asks for.
+    """
+    entered = Contest.objects.filter(enrollments__participant=participant).exclude(
+        status=Contest.Status.DRAFT
+    )
+    contests = {contest.pk: contest for contest in [*entered, *contests_open()]}
+    return sorted(contests.values(), key=lambda contest: contest.closes_at)
+
+
 def enrollment_current(*, contest: Contest, participant: Participant) -> Enrollment | None:
     """The participant's consent to the contest's current rules, if given."""
     return Enrollment.objects.filter(
@@ -89,6 +114,23 @@ def entries_of_participant(*, contest: Contest, participant: Participant) -> Que
             )
         )
     )
+
+
+def entries_counted(*, contest: Contest, participant: Participant) -> QuerySet[Entry]:
+    """The participant's entries that use up a place under the contest's photo limit.
+
+    A refused photo, or one that could not be used, frees its place: the refusal mail
+    invites the rider to send another. The rules page says so.
+    """
+    return Entry.objects.filter(contest=contest, participant=participant).exclude(
+        Q(moderation=Entry.Moderation.REFUSED) | Q(photo__status=Photo.Status.FAILED)
+    )
+
+
+def photos_remaining(*, contest: Contest, participant: Participant) -> int:
+    """How many more photos the participant may send to the contest (0 at the limit)."""
+    sent = entries_counted(contest=contest, participant=participant).count()
+    return max(0, contest.max_photos_per_participant - sent)
 
 
 @dataclass(frozen=True)
@@ -126,3 +168,10 @@ def entry_state(entry: Entry) -> EntryState:
 def thumbs_of(entry: Entry) -> dict[str, Rendition]:
     photo = getattr(entry, "photo", None)
     return {r.format: r for r in getattr(photo, "thumbs", [])} if photo else {}
+
+
+def contest_title_in(*, contest: Contest, language: str) -> str:
+    """The contest's title in `language` (French where none was given), for a queued e-mail:
+    its text is fixed when queued, maybe in a request made in another language."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return str(contest.title)

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from sesame.utils import get_query_string, get_user
 
 from contest.models import Contest, Enrollment, Entry, Participant, Theme
-from contest.selectors import signin_link_lifetime
+from contest.selectors import entries_counted, signin_link_lifetime
 from core.errors import ApplicationError
 from core.network import network_hash, rate_limit_hit
 from notifications.services import message_queue
@@ -53,9 +53,20 @@ class EntryDraft:
 
 
 def participant_request_signin(
-    *, email: str, next_url: str, ip_address: str | None, language: str
+    *,
+    email: str,
+    next_url: str,
+    ip_address: str | None,
+    language: str,
+    base_url: str,
+    for_vote: bool = False,
 ) -> None:
-    """E-mails a sign-in link; creates the participant on first request."""
+    """E-mails a sign-in link; creates the participant on first request.
+
+    `base_url` is the site's address as the visitor reached it (scheme, host and port): the
+    link must lead back to the server that sent it, whatever its port. `for_vote`: asked for
+    by a vote button, so the e-mail says it confirms a vote rather than an entry.
+    """
     email = email.strip().lower()
     limit = settings.SIGNIN_RATE_PER_HOUR
     if rate_limit_hit(f"signin:email:{email}", limit) or (
@@ -72,7 +83,7 @@ def participant_request_signin(
             user.save(update_fields=["password"])
         Participant.objects.get_or_create(user=user)
     link = (
-        settings.SITE_URL
+        base_url.rstrip("/")
         + reverse("contest:signin_link")
         + get_query_string(user)
         + "&"
@@ -81,7 +92,7 @@ def participant_request_signin(
     message_queue(
         to=email,
         template="contest/email/signin",
-        context={"link": link, **signin_link_lifetime()},
+        context={"link": link, "for_vote": for_vote, **signin_link_lifetime()},
         language=language,
     )
 
@@ -135,6 +146,7 @@ def participant_update_profile(
     age_bracket: str,
     parent_email: str,
     language: str,
+    base_url: str,
 ) -> Participant:
     """Saves the credit name and age bracket; under 15, asks the parent to confirm by link."""
     parent_email = parent_email.strip().lower()
@@ -149,11 +161,16 @@ def participant_update_profile(
         update_fields=["credit_name", "age_bracket", "parent_email", "parent_confirmed_at"]
     )
     if parent_changed:
-        participant_send_parent_request(participant=participant, language=language)
+        participant_send_parent_request(
+            participant=participant, language=language, base_url=base_url
+        )
     return participant
 
 
-def participant_send_parent_request(*, participant: Participant, language: str) -> None:
+def participant_send_parent_request(
+    *, participant: Participant, language: str, base_url: str
+) -> None:
+    """E-mails the parent a consent link on `base_url` (the site as the child reached it)."""
     token = signing.dumps(
         {"p": participant.pk, "e": participant.parent_email}, salt=PARENT_SALT, compress=True
     )
@@ -163,7 +180,7 @@ def participant_send_parent_request(*, participant: Participant, language: str) 
         context={
             "child_email": participant.email,
             "credit_name": participant.credit_name,
-            "link": settings.SITE_URL + reverse("contest:parent_confirm", args=[token]),
+            "link": base_url.rstrip("/") + reverse("contest:parent_confirm", args=[token]),
             "days": PARENT_LINK_MAX_AGE // 86400,
         },
         language=language,
@@ -281,8 +298,11 @@ def entry_submit(
             )
             if enrollment is None or enrollment.rules_version != contest.rules_version:
                 raise EntryRefused(_("Please accept the contest rules first."))
+            # Refused and failed photos free their place, but the same bytes are never
+            # entered twice, refused or not.
+            sent = entries_counted(contest=contest, participant=participant).count()
+            _check_room(contest=contest, sent=sent, more=len(drafts))
             already = Entry.objects.filter(contest=contest, participant=participant)
-            _check_room(contest=contest, sent=already.count(), more=len(drafts))
             known = set(already.filter(sha256__in=hashes).values_list("sha256", flat=True))
             entries = []
             for index, (draft, digest) in enumerate(zip(drafts, hashes, strict=True)):

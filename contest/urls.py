@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contest import views
+from contest import views, views_brand
 
 app_name = "contest"
 urlpatterns = [
@@ -9,10 +9,12 @@ urlpatterns = [
     path("connexion/lien/", views.signin_link, name="signin_link"),
     path("deconnexion/", views.signout, name="signout"),
     path("profil/", views.profile, name="profile"),
+    path("mes-photos/", views.my_photos, name="my_photos"),
     path("profil/parent/renvoyer/", views.parent_resend, name="parent_resend"),
     path("parent/<str:token>/", views.parent_confirm, name="parent_confirm"),
     path("concours/<slug:slug>/participer/", views.enter, name="enter"),
     path("concours/<slug:slug>/reglement/", views.rules, name="rules"),
     path("concours/<slug:slug>/envoyer/", views.upload, name="upload"),
     path("concours/<slug:slug>/mes-photos/", views.my_entries, name="my_entries"),
+    path("concours/<slug:slug>/marque.css", views_brand.brand_css, name="brand_css"),
 ]

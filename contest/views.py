@@ -38,6 +38,11 @@ def _safe_next(request: HttpRequest, url: str | None, default: str) -> str:
     return default
 
 
+def _base_url(request: HttpRequest) -> str:
+    """The site as this visitor reached it: e-mailed links lead back to the same server."""
+    return request.build_absolute_uri("/")
+
+
 def _participant(request: AuthenticatedHttpRequest) -> Participant:
     return services.participant_verify_email(user=request.user)
 
@@ -56,6 +61,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signin(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), "/")
+    # "pour=voter": sent by a photo's vote button, so the page and the e-mail speak of a vote.
+    for_vote = (request.POST.get("pour") or request.GET.get("pour")) == "voter"
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -65,6 +72,8 @@ def signin(request: HttpRequest) -> HttpResponse:
                 next_url=next_url,
                 ip_address=client_ip(request),
                 language=get_language(),
+                base_url=_base_url(request),
+                for_vote=for_vote,
             )
         except services.SignInRateLimited:
             form.add_error(
@@ -77,7 +86,9 @@ def signin(request: HttpRequest) -> HttpResponse:
                 "contest/signin_sent.html",
                 {"email": email, **selectors.signin_link_lifetime()},
             )
-    return render(request, "contest/signin.html", {"form": form, "next": next_url})
+    return render(
+        request, "contest/signin.html", {"form": form, "next": next_url, "for_vote": for_vote}
+    )
 
 
 @sensitive_post_parameters(settings.SESAME_TOKEN_NAME)
@@ -128,6 +139,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             age_bracket=form.cleaned_data["age_bracket"],
             parent_email=form.cleaned_data.get("parent_email") or "",
             language=get_language(),
+            base_url=_base_url(request),
         )
         return redirect(next_url)
     return render(
@@ -142,7 +154,9 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 def parent_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
     participant = _participant(request)
     if participant.needs_parent_confirmation and participant.parent_email:
-        services.participant_send_parent_request(participant=participant, language=get_language())
+        services.participant_send_parent_request(
+            participant=participant, language=get_language(), base_url=_base_url(request)
+        )
         messages.success(request, _("We sent the link to your parent again."))
     return redirect(_safe_next(request, request.POST.get("next"), "/"))
 
@@ -156,7 +170,14 @@ def parent_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         services.participant_confirm_parent(token=token)
         return render(request, "contest/parent_done.html", {"participant": participant})
-    return render(request, "contest/parent_confirm.html", {"participant": participant})
+    # The parent sees what they agree to before the button: the contests, their rules and
+    # the uses of the photos each one asks for.
+    contests = selectors.contests_for_parent(participant=participant)
+    return render(
+        request,
+        "contest/parent_confirm.html",
+        {"participant": participant, "contests": contests},
+    )
 
 
 def contest_step(view: View) -> View:
@@ -224,10 +245,7 @@ def upload(
 ) -> HttpResponse:
     if selectors.enrollment_current(contest=contest, participant=participant) is None:
         return redirect("contest:rules", slug=contest.slug)
-    remaining = (
-        contest.max_photos_per_participant
-        - selectors.entries_of_participant(contest=contest, participant=participant).count()
-    )
+    remaining = selectors.photos_remaining(contest=contest, participant=participant)
     context: dict[str, Any] = {
         "contest": contest,
         "remaining": remaining,
@@ -297,6 +315,16 @@ def _advise(request: HttpRequest, contest: Contest, drafts: list[services.EntryD
             )
 
 
+@login_required
+def my_photos(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The header's "My photos": the rider's photos in the contest they entered last."""
+    contest = selectors.contest_last_entered(participant=_participant(request))
+    if contest is None:
+        messages.info(request, _("You have not taken part in a contest yet."))
+        return redirect("contest:home")
+    return redirect("contest:my_entries", slug=contest.slug)
+
+
 @contest_step
 def my_entries(
     request: AuthenticatedHttpRequest, contest: Contest, participant: Participant
@@ -315,7 +343,7 @@ def my_entries(
         "signature": signature,
         "entries": entries,
         "busy": any(state.busy for _entry, state, _thumbs in entries),
-        "remaining": contest.max_photos_per_participant - len(entries),
+        "remaining": selectors.photos_remaining(contest=contest, participant=participant),
         "accepting": contest.is_accepting_entries(),
     }
     template = "contest/fragment_entries.html" if request.htmx else "contest/my_entries.html"

@@ -1,18 +1,50 @@
-"""Staff roles as Django groups: the one way the data migrations grant their permissions.
+"""Staff roles as Django groups, and the page each role's work starts from.
 
 Each app's roles migration holds a ROLES dict ({"group name": ["app_label.codename", ...]})
-and calls these with the migration's `apps` registry; tests/conftest.py reads the same dicts
-to make the groups again after a test flushed the database.
+and calls roles_grant with the migration's `apps` registry; tests/conftest.py reads the same
+dicts to make the groups again after a test flushed the database.
+
+The staff sign-in sends each person to their role's page: the apps above this one register
+at start-up (on_staff_homes) which of their pages a user's roles open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import User
 
 Roles = Mapping[str, Sequence[str]]
+
+
+@dataclass(frozen=True)
+class StaffHome:
+    """A page a staff member's work starts from: the moderation queue, a jury's chair page."""
+
+    label: str
+    url: str
+
+
+StaffHomes = Callable[[User], Iterable[StaffHome]]
+_homes: list[tuple[int, StaffHomes]] = []
+
+
+def on_staff_homes(homes: StaffHomes, *, order: int) -> None:
+    """Registers an app's pages for the roles it defines; lower `order` is offered first."""
+    if all(registered is not homes for _order, registered in _homes):
+        _homes.append((order, homes))
+        _homes.sort(key=lambda pair: pair[0])
+
+
+def staff_homes(*, user: User) -> list[StaffHome]:
+    """The pages the user's roles open, in the registered order, each once."""
+    found: list[StaffHome] = []
+    for _order, homes in _homes:
+        found.extend(home for home in homes(user) if home not in found)
+    return found
 
 
 def _permissions(apps: Any, codes: Iterable[str]) -> Iterator[Any]:

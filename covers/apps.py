@@ -13,3 +13,9 @@ class CoversConfig(AppConfig):
         from covers.services import upload_print_advice
 
         on_upload_advice(upload_print_advice)
+
+        # Where the staff sign-in sends marketing (core.roles).
+        from core.roles import on_staff_homes
+        from covers.homes import marketing_homes
+
+        on_staff_homes(marketing_homes, order=30)

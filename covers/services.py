@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from contest.models import Contest, Entry
+from contest.selectors import contest_title_in
 from core.errors import ApplicationError
 from covers import allocation, geometry, tasks
 from covers.models import (
@@ -649,13 +650,14 @@ def proofs_send(*, contest: Contest, base_url: str) -> int:
             to=participant.email,
             template="covers/email/proof",
             context={
-                "contest": contest.title,
+                "contest": contest_title_in(contest=contest, language=participant.language),
                 "guide": pick.guide.name,
                 "title": entry.title,
                 "credit": proof.credit_line,
                 "url": base_url.rstrip("/") + reverse("covers:proof", args=[proof.token]),
             },
             language=participant.language,
+            sender_name=contest.brand_name,
         )
         CreditProof.objects.filter(pk=proof.pk).update(sent_at=timezone.now())
         _event(
@@ -721,8 +723,12 @@ def results_publish(*, contest: Contest, actor: User, base_url: str) -> CoverSet
             message_queue(
                 to=participant.email,
                 template="covers/email/results",
-                context={"contest": contest.title, "url": url},
+                context={
+                    "contest": contest_title_in(contest=contest, language=participant.language),
+                    "url": url,
+                },
                 language=participant.language,
+                sender_name=contest.brand_name,
             )
     cover_settings.refresh_from_db()
     return cover_settings

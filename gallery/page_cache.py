@@ -5,8 +5,8 @@ hiding and remade rendition bumps (contest.services.contest_gallery_changed): a 
 photo is therefore never served from either cache, whatever the time left on an entry.
 
 1. The grid (`grid_key`): the HTML of one page of photos, for any visitor. The key also
-   holds whether vote counts are shown, the language, the order, the theme, the cursor and
-   the "discover" seed.
+   holds whether vote counts are shown, the language, the order, the theme, the line, the
+   cursor and the "discover" seed.
 2. The whole page (`page_key`), for anonymous visitors only: a visitor without a session
    cookie and without the messages cookie sees exactly what any other sees (a name, a
    sign-out form and messages come only with those cookies) except for the CSRF token. The
@@ -45,7 +45,7 @@ from contest.models import Contest
 logger = logging.getLogger(__name__)
 
 # The query parameters of the gallery; a request with any other is never served whole.
-PAGE_PARAMS = frozenset({"ordre", "theme", "apres"})
+PAGE_PARAMS = frozenset({"ordre", "theme", "ligne", "apres"})
 # The gallery's contest row, by hand: on a cached page this query is most of the work, and
 # the ORM takes longer to build it (~0.4 ms) than PostgreSQL to answer it (~0.1 ms). Only
 # columns that need no conversion, so that it reads the same on every database.
@@ -92,8 +92,8 @@ def page_key(request: HttpRequest, state: CacheState, *, htmx: bool) -> str | No
     """The key of the whole gallery page, or None when it must be rendered for this visitor.
 
     The key holds the gallery version, what decides whether vote counts are shown (the rest
-    is time: see cache_seconds), the language and the whole path, which the language form
-    sends back.
+    is time: see cache_seconds), the language and the whole URL: the path, which the
+    language form sends back, and the host, which the share tags name.
     """
     if (
         htmx
@@ -103,7 +103,9 @@ def page_key(request: HttpRequest, state: CacheState, *, htmx: bool) -> str | No
         or any(key not in PAGE_PARAMS or len(request.GET.getlist(key)) > 1 for key in request.GET)
     ):
         return None
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    # The scheme and host too: the page's share tags and feed link are absolute URLs on
+    # the host the visitor asked for.
+    path = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
     return (
         f"gallery-page:{state.contest_id}:{state.gallery_version}:{state.status}:"
         f"{state.show_votes}:{get_language()}:{path}"
@@ -153,15 +155,23 @@ def page_store(key: str, render: Callable[[str], str], *, seconds: int, csrf_tok
 
 
 def grid_key(
-    *, contest: Contest, shows_votes: bool, order: str, theme_id: int | None, cursor: str, seed: int
+    *,
+    contest: Contest,
+    shows_votes: bool,
+    order: str,
+    theme_id: int | None,
+    line_id: int | None = None,
+    cursor: str,
+    seed: int,
 ) -> str:
-    return "gallery:{}:{}:{:d}:{}:{}:{}:{}:{}".format(
+    return "gallery:{}:{}:{:d}:{}:{}:{}:{}:{}:{}".format(
         contest.pk,
         contest.gallery_version,
         shows_votes,
         get_language(),
         order,
         theme_id or "",
+        line_id or "",
         cursor,
         seed,
     )

@@ -15,6 +15,7 @@ from contest.selectors import entries_public
 from gallery.models import Vote
 from photos.models import Rendition
 from photos.selectors import renditions_by_spec
+from transit.models import Line, Stop
 
 __all__ = [
     "ORDERS",
@@ -40,7 +41,7 @@ def public_entry(*, public_id: UUID) -> Entry | None:
     return (
         entries_public()
         .filter(photo__public_id=public_id)
-        .select_related("photo", "participant", "theme", "contest")
+        .select_related("photo", "participant", "theme", "contest", "line", "stop")
         .prefetch_related("photo__renditions")
         .first()
     )
@@ -61,6 +62,7 @@ def gallery_page(
     *,
     contest_id: int,
     theme_id: int | None = None,
+    line_id: int | None = None,
     order: str = "recent",
     cursor: str = "",
     seed: int = 0,
@@ -70,6 +72,8 @@ def gallery_page(
     entries = entries_public(contest_id=contest_id)
     if theme_id:
         entries = entries.filter(theme_id=theme_id)
+    if line_id:
+        entries = entries.filter(line_id=line_id)
     after = parse_cursor(cursor)
     if order == "votes":
         entries = entries.order_by("-vote_count", "-id")
@@ -96,7 +100,7 @@ def gallery_page(
                 Q(decided_at__lt=moment) | Q(decided_at=moment, id__lt=last_id)
             )
     page = list(
-        entries.select_related("photo", "participant", "theme").prefetch_related(
+        entries.select_related("photo", "participant", "theme", "line", "stop").prefetch_related(
             Prefetch(
                 "photo__renditions",
                 queryset=Rendition.objects.filter(spec__in=("thumb", "display")),
@@ -135,6 +139,83 @@ def latest_public(*, contest_id: int, count: int = 6) -> Sequence[Entry]:
     return gallery_page(contest_id=contest_id, size=count).entries
 
 
+def _allows_social() -> Exists:
+    """Whether the entry's participant allowed social media for its contest."""
+    return Exists(
+        Enrollment.objects.filter(
+            contest_id=OuterRef("contest_id"),
+            participant_id=OuterRef("participant_id"),
+            allows_social=True,
+        )
+    )
+
+
+def campaign_entries(*, contest_id: int, count: int) -> Sequence[Entry]:
+    """The photos for the contest's share image: the most voted public photos (the newest
+    first among equals) whose authors allowed social media, since the image is what the
+    networks show under the operator's posts. Each with only its share rendition."""
+    return list(
+        entries_public(contest_id=contest_id)
+        .filter(_allows_social())
+        .select_related("photo", "participant")
+        .prefetch_related(
+            Prefetch(
+                "photo__renditions",
+                queryset=Rendition.objects.filter(spec="share", format="jpeg"),
+                to_attr="public_renditions",
+            )
+        )
+        .order_by("-vote_count", "-decided_at", "-id")[:count]
+    )
+
+
+# --- lines: badges, the gallery's line filter and the line pages -------------------------
+
+
+def network_line_colours(*, network_id: int) -> list[tuple[int, str, str]]:
+    """(id, colour, text colour) of every line of the network, in one query: what its
+    stylesheet draws and what its version is made of."""
+    return list(
+        Line.objects.filter(network_id=network_id)
+        .order_by("pk")
+        .values_list("pk", "colour", "text_colour")
+    )
+
+
+def lines_with_photos(*, contest_id: int) -> list[Line]:
+    """The lines that have at least one public photo of the contest, in the network's order:
+    the choices of the gallery's line filter."""
+    return list(
+        Line.objects.filter(
+            pk__in=entries_public(contest_id=contest_id)
+            .filter(line__isnull=False)
+            .values("line_id")
+        ).order_by("sort_order", "short_name", "pk")
+    )
+
+
+def contest_line(*, network_id: int | None, line_id: int) -> Line | None:
+    """A line of the contest's network (active or not: old photos keep their tag), or None."""
+    if network_id is None:
+        return None
+    return Line.objects.filter(network_id=network_id, pk=line_id).first()
+
+
+def line_stops_with_photos(*, contest_id: int, line_id: int) -> list[Stop]:
+    """The stops where public photos of the line were taken, each with `photo_count`, the
+    busiest first, in one query."""
+    public = entries_public(contest_id=contest_id).filter(line_id=line_id)
+    return list(
+        Stop.objects.filter(pk__in=public.filter(stop__isnull=False).values("stop_id"))
+        .annotate(
+            photo_count=Count(
+                "entries", filter=Q(entries__in=public.values("pk")), distinct=True
+            )
+        )
+        .order_by("-photo_count", "name", "pk")
+    )
+
+
 # --- the social relay (the community manager's pages) ------------------------------------
 
 BURST_HOURS = 72
@@ -144,14 +225,9 @@ BURST_TOP = 20
 def relay_entries(*, contest_id: int) -> QuerySet[Entry]:
     """The public photos, newest first, each with `allows_social`: whether its participant
     allowed social media for this contest, read in the same query as the photo."""
-    social = Enrollment.objects.filter(
-        contest_id=OuterRef("contest_id"),
-        participant_id=OuterRef("participant_id"),
-        allows_social=True,
-    )
     return (
         entries_public(contest_id=contest_id)
-        .annotate(allows_social=Exists(social))
+        .annotate(allows_social=_allows_social())
         .select_related("photo", "participant")
         .prefetch_related(
             Prefetch(

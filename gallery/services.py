@@ -1,25 +1,40 @@
-"""Writes of the public side: votes, and the community manager's social kits."""
+"""Writes of the public side: votes, the community manager's social kits, and the
+contest's share image."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import logging
 import re
 import uuid
 import zipfile
+from dataclasses import dataclass
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from PIL import Image
 
-from contest.models import Enrollment, Entry
+from contest.models import Contest, Enrollment, Entry
+from core.colour import parse_hex
 from core.errors import ApplicationError
 from core.network import network_hash, rate_limit_hit
+from gallery import selectors, share_card
 from gallery.models import Vote
 from photos import imaging
+from photos.imaging.encoding import encode_jpeg
+from photos.models import Rendition
 from photos.services import originals_storage, upload_policy
+
+logger = logging.getLogger(__name__)
 
 
 class VoteRefused(ApplicationError):
@@ -89,9 +104,10 @@ def social_kit_stem(*, slug: str, public_id: uuid.UUID) -> str:
     return f"{slug}-{public_id.hex[:8]}"
 
 
-def photo_social_kit(*, entry: Entry) -> bytes:
+def photo_social_kit(*, entry: Entry, base_url: str) -> bytes:
     """A zip of the photo cut for the social networks (square, portrait, story) and its
-    caption, for an entry the caller found public.
+    caption, for an entry the caller found public. The caption links to the photo's page
+    on `base_url`, the site as the community manager reached it.
 
     The crops are made from the original: a 1080x1920 story cut from the 1600 px display
     rendition of a landscape photo would be upscaled. Like every rendition they are new
@@ -123,7 +139,7 @@ def photo_social_kit(*, entry: Entry) -> bytes:
         caption=entry.caption,
         credit=entry.participant.credit_name,
         contest_title=entry.contest.title,
-        url=settings.SITE_URL + reverse("gallery:photo", args=[photo.public_id]),
+        url=base_url.rstrip("/") + reverse("gallery:photo", args=[photo.public_id]),
         slug=entry.contest.slug,
     )
     buffer = io.BytesIO()
@@ -135,3 +151,95 @@ def photo_social_kit(*, entry: Entry) -> bytes:
             )
         archive.writestr("legende.txt", text.encode(), compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
+
+
+# --- the contest's share image -----------------------------------------------------------
+
+SHARE_IMAGE_DIR = "renditions/campagne"
+"""Under renditions/: public like the photos' renditions (and served by the dev run)."""
+SHARE_IMAGE_CACHE_SECONDS = 7 * 86400
+COLLAGE_PHOTOS = 4
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    url: str  # the storage's URL: relative on local disk, absolute on S3 or a CDN
+    width: int
+    height: int
+    alt: str
+
+
+def contest_share_image(*, contest: Contest) -> ShareImage | None:
+    """The image the networks show for the contest's pages (1200x630 JPEG), or None.
+
+    Four photos (the most voted, see selectors.campaign_entries) make a 2x2 collage; one to
+    three: the first one's own share rendition, already cut to 1.91:1; none yet, as at the
+    launch, when the operator posts the contest page: the contest's title on the brand
+    colour. A new image is made on the first request that needs it, once: its file name
+    holds a hash of what it is made of, so a new selection (or title) gets a new URL that the
+    networks' caches have never seen, and a cache entry saves later requests even the
+    storage's existence check. None when there is no photo and no font to write the title.
+    """
+    chosen: list[tuple[Entry, Rendition]] = []
+    for entry in selectors.campaign_entries(contest_id=contest.pk, count=COLLAGE_PHOTOS):
+        share = selectors.renditions_by_spec(entry.photo).get("share", {}).get("jpeg")
+        if share is not None:
+            chosen.append((entry, share))
+    if 0 < len(chosen) < COLLAGE_PHOTOS:
+        entry, share = chosen[0]
+        credit = _("Photo: %(name)s") % {"name": entry.participant.credit_name}
+        return ShareImage(share.file.url, share.width, share.height, f"{entry.title} — {credit}")
+    if chosen:
+        names = sorted({e.participant.credit_name for e, _r in chosen if e.participant.credit_name})
+        alt = _("Photos: %(names)s") % {"names": ", ".join(names)} if names else contest.title
+        parts = [share.file.name for _e, share in chosen]
+    else:
+        if share_card.find_font() is None:
+            return None
+        alt = contest.title
+        parts = ["title", contest.title, contest.brand_name]
+    colours = contest.brand_colours
+    parts += colours  # a new brand colour is a new image under a new URL
+    digest = hashlib.sha256("\n".join([share_card.VERSION, *parts]).encode()).hexdigest()
+    name = f"{SHARE_IMAGE_DIR}/{contest.slug}-{digest[:20]}.jpg"
+    key = f"share-image:{name}"
+    stored = cache.get(key)
+    if stored is None:
+        try:
+            stored = _share_image_store(
+                name, shares=[r for _e, r in chosen], contest=contest, colours=colours
+            )
+        except (OSError, BotoCoreError, ClientError):
+            # The page goes out without an image rather than with an error; the next
+            # request tries again.
+            logger.warning("share image %s could not be made", name, exc_info=True)
+            return None
+        cache.set(key, stored, SHARE_IMAGE_CACHE_SECONDS)
+    width, height = share_card.SIZE
+    return ShareImage(default_storage.url(stored), width, height, alt)
+
+
+def _share_image_store(
+    name: str, *, shares: list[Rendition], contest: Contest, colours: tuple[str, str]
+) -> str:
+    """Makes and stores the image unless it is there already; returns its storage name."""
+    if default_storage.exists(name):
+        return name
+    background, ink = (parse_hex(colour) for colour in colours)
+    if shares:
+        photos = []
+        for share in shares:
+            with default_storage.open(share.file.name, "rb") as file, Image.open(file) as im:
+                photos.append(im.convert("RGB"))  # decoded while the file is open
+        card = share_card.collage(photos, background=background)
+    else:
+        card = share_card.title_card(
+            contest.title,
+            font_path=share_card.find_font() or "",
+            background=background,
+            ink=ink,
+            signature=contest.brand_name,
+        )
+    # Two first requests at once both make it; storage keeps one (or a suffixed twin on
+    # local disk), and either URL shows the same image.
+    return default_storage.save(name, ContentFile(encode_jpeg(card)))

@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,6 +28,8 @@ from core.network import client_ip
 from gallery import page_cache, selectors, services
 
 SEED_KEY = "gallery_seed"
+# The query parameter of a photo page reached from a vote's sign-in link.
+VOTE_INTENT = "voter"
 PublicRequest = HtmxHttpRequest
 
 
@@ -40,8 +44,46 @@ def _shows_votes(contest: Contest) -> bool:
     return contest.show_votes == "always" or not contest.is_accepting_entries()
 
 
-def absolute_url(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+def absolute_url(request: HttpRequest, url: str) -> str:
+    """`url` on the scheme and host the visitor used (an absolute URL, such as a CDN's, is
+    kept). Only workers, which have no request, build links on SITE_URL."""
+    return request.build_absolute_uri(url)
+
+
+# Open Graph names a language with its country; the interface's languages, one each.
+OG_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+# The product's own name: what a contest not branded by its operator is shared under.
+PRODUCT_NAME = "Coverline"
+
+
+def share_meta(
+    request: HttpRequest,
+    *,
+    url: str,
+    title: str,
+    description: str,
+    image: services.ShareImage | None,
+    site_name: str,
+    kind: str = "website",
+) -> dict[str, Any]:
+    """What templates/gallery/fragment_share_meta.html writes: the canonical URL, Open
+    Graph and X card tags, every URL absolute on the visitor's host. The caller cuts the
+    description (about 200 characters), keeping what must stay, such as a credit."""
+    language = get_language() or settings.LANGUAGE_CODE
+    locale = OG_LOCALES.get(language.split("-")[0], OG_LOCALES[settings.LANGUAGE_CODE])
+    return {
+        "url": absolute_url(request, url),
+        "site_name": site_name or PRODUCT_NAME,
+        "kind": kind,
+        "title": title,
+        "description": description,
+        "locale": locale,
+        "alternate_locales": [code for code in OG_LOCALES.values() if code != locale],
+        "image": image,
+        "image_url": absolute_url(request, image.url) if image else "",
+    }
 
 
 @require_GET
@@ -53,6 +95,15 @@ def landing(request: PublicRequest, slug: str) -> HttpResponse:
         "gallery/landing.html",
         {
             "contest": contest,
+            "share": share_meta(
+                request,
+                url=reverse("gallery:landing", args=[contest.slug]),
+                title=contest.title,
+                description=Truncator(contest.pitch).chars(200),
+                image=services.contest_share_image(contest=contest),
+                site_name=contest.brand_name,
+            ),
+            "feed_url": absolute_url(request, reverse("gallery:feed", args=[contest.slug])),
             "phase": "before"
             if now < contest.opens_at
             else "after"
@@ -109,6 +160,16 @@ def gallery(request: PublicRequest, slug: str) -> HttpResponse:
     params = _gallery_params(request, contest)
     context = {
         "contest": contest,
+        "share": share_meta(
+            request,
+            # The gallery itself, whatever the order, theme or page asked for.
+            url=reverse("gallery:gallery", args=[contest.slug]),
+            title=_("The gallery") + " · " + contest.title,
+            description=_("The riders' photos for %(title)s.") % {"title": contest.title},
+            image=services.contest_share_image(contest=contest),
+            site_name=contest.brand_name,
+        ),
+        "feed_url": absolute_url(request, reverse("gallery:feed", args=[contest.slug])),
         "grid": _grid_html(contest, params),
         "order": params["order"],
         "theme_id": params["theme_id"],
@@ -189,12 +250,18 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
     if entry is None:
         raise Http404
     renditions = selectors.renditions_by_spec(entry.photo)
-    url = absolute_url(reverse("gallery:photo", args=[public_id]))
+    url = absolute_url(request, reverse("gallery:photo", args=[public_id]))
     share = renditions.get("share", {}).get("jpeg")
     credit = _("Photo: %(credit)s") % {"credit": entry.participant.credit_name}
     text = f"{entry.title} — {credit}"
+    # The caption is cut, never the credit, on every network.
+    description = f"{Truncator(entry.caption).chars(200)} — {credit}"
     voted = request.user.is_authenticated and selectors.vote_exists(
         entry_id=entry.pk, user_id=request.user.pk
+    )
+    # Back from the sign-in link asked for by the vote button: the vote waits for one tap.
+    confirm_vote = (
+        request.GET.get(VOTE_INTENT) == "1" and request.user.is_authenticated and not voted
     )
     return render(
         request,
@@ -204,8 +271,19 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
             "contest": entry.contest,
             "renditions": renditions,
             "page_url": url,
-            "share_image": absolute_url(share.file.url) if share else "",
-            "share": share,
+            "share": share_meta(
+                request,
+                url=url,
+                kind="article",
+                site_name=entry.contest.brand_name,
+                title=entry.title,
+                description=description,
+                image=services.ShareImage(
+                    share.file.url, share.width, share.height, entry.caption or entry.title
+                )
+                if share
+                else None,
+            ),
             "share_links": {
                 "facebook": "https://www.facebook.com/sharer/sharer.php?u=" + quote(url, safe=""),
                 "x": "https://twitter.com/intent/tweet?" + urlencode({"url": url, "text": text}),
@@ -213,6 +291,7 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
                 "email": "mailto:?" + urlencode({"subject": text, "body": url}).replace("+", "%20"),
             },
             "voted": voted,
+            "confirm_vote": confirm_vote,
             "shows_votes": _shows_votes(entry.contest),
         },
     )
@@ -225,8 +304,12 @@ def vote(request: PublicRequest, public_id: UUID) -> HttpResponse:
         raise Http404
     here = reverse("gallery:photo", args=[public_id])
     if not request.user.is_authenticated:
-        # The rider's sign-in link serves voters too: one vote per verified e-mail.
-        return HttpResponseRedirect(reverse("contest:signin") + "?" + urlencode({"next": here}))
+        # The rider's sign-in link serves voters too: one vote per verified e-mail. The link
+        # leads back with the intent (VOTE_INTENT), so the vote is one tap away on arrival.
+        back = here + "?" + urlencode({VOTE_INTENT: "1"}) + "#vote"
+        return HttpResponseRedirect(
+            reverse("contest:signin") + "?" + urlencode({"next": back, "pour": "voter"})
+        )
     try:
         new = services.vote_cast(entry=entry, user=request.user, ip_address=client_ip(request))
     except services.VoteRefused as refused:

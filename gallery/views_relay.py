@@ -70,12 +70,17 @@ def relay(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(selectors.relay_entries(contest_id=contest.pk), RELAY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    embed_url = absolute_url(reverse("gallery:embed", args=[contest.slug]))
-    title = _("The photos of %(title)s") % {"title": contest.title}
-    # HTML to copy, shown as text: a plain str, so the template escapes it once more.
+    embed_url = absolute_url(request, reverse("gallery:embed", args=[contest.slug]))
+    title = f"{contest.title} · {_('Latest photos')}"
+    # The host script by its unhashed name: the code pasted on another site outlives our
+    # deploys (WhiteNoise serves that name too, with a short cache lifetime).
+    host_script = absolute_url(request, settings.STATIC_URL + "js/embed-host.js")
+    # HTML to copy, shown as text: a plain str, so the template escapes it once more. The
+    # script sizes the frame to the photos; without it the frame keeps 600 px and scrolls.
     snippet = (
         f'<iframe src="{escape(embed_url)}" title="{escape(title)}" loading="lazy" '
-        'width="100%" height="600"></iframe>'
+        'width="100%" height="600"></iframe>\n'
+        f'<script src="{escape(host_script)}" async></script>'
     )
     return render(
         request,
@@ -84,7 +89,7 @@ def relay(request: HttpRequest, slug: str) -> HttpResponse:
             "contest": contest,
             "page": page,
             "items": [(e, selectors.renditions_by_spec(e.photo)) for e in page.object_list],
-            "feed_url": absolute_url(reverse("gallery:feed", args=[contest.slug])),
+            "feed_url": absolute_url(request, reverse("gallery:feed", args=[contest.slug])),
             "embed_url": embed_url,
             "embed_count": EMBED_COUNT,
             "snippet": snippet,
@@ -99,7 +104,7 @@ def social_kit(request: HttpRequest, public_id: UUID) -> FileResponse:
     if entry is None:
         raise Http404
     try:
-        data = services.photo_social_kit(entry=entry)
+        data = services.photo_social_kit(entry=entry, base_url=request.build_absolute_uri("/"))
     except services.SocialKitUnavailable:
         raise Http404 from None
     name = services.social_kit_stem(slug=entry.contest.slug, public_id=public_id) + ".zip"

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class JuryConfig(AppConfig):
     name = "jury"
     verbose_name = _("Jury")
+
+    def ready(self) -> None:
+        # Where the staff sign-in sends the chair and the jurors (core.roles).
+        from core.roles import on_staff_homes
+        from jury.homes import jury_homes
+
+        on_staff_homes(jury_homes, order=20)

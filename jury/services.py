@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from sesame.utils import get_query_string
 
 from contest.models import Contest, Entry
-from contest.selectors import entries_public
+from contest.selectors import contest_title_in, entries_public
 from core.errors import ApplicationError
 from jury import assignment, ranking
 from jury.models import (
@@ -126,11 +126,12 @@ def juror_invite(
             to=email,
             template="jury/email/invitation",
             context={
-                "contest": contest.title,
+                "contest": contest_title_in(contest=contest, language=language),
                 "link": juror_signin_url(juror=juror, base_url=base_url),
                 "hours": settings.SESAME_MAX_AGE // 3600,
             },
             language=language,
+            sender_name=contest.brand_name,
         )
     return juror
 
@@ -873,13 +874,16 @@ def jurors_remind(*, now: datetime | None = None, base_url: str | None = None) -
                 to=juror.user.email,
                 template="jury/email/reminder",
                 context={
-                    "contest": round.contest.title,
+                    "contest": contest_title_in(
+                        contest=round.contest, language=settings.LANGUAGE_CODE
+                    ),
                     "done": done,
                     "total": total,
                     "deadline": round.deadline.isoformat(),
                     "link": juror_signin_url(juror=juror, base_url=base_url),
                 },
                 language=settings.LANGUAGE_CODE,
+                sender_name=round.contest.brand_name,
             )
             sent += 1
     return sent

@@ -11,3 +11,8 @@ class ModerationConfig(AppConfig):
         from photos.services import on_photo_ready
 
         on_photo_ready(entry_photo_ready)
+
+        from core.roles import on_staff_homes
+        from moderation.homes import moderator_homes
+
+        on_staff_homes(moderator_homes, order=10)

@@ -54,6 +54,8 @@ class DecisionForm(forms.Form):
         label=_("Reason"), choices=Entry.Reason.choices, required=False, widget=forms.RadioSelect
     )
     note = forms.CharField(label=_("Note to the participant"), max_length=300, required=False)
+    # Sent by the "approve anyway" button shown once the moderator was told of a look-alike.
+    duplicate_confirmed = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -272,7 +272,8 @@ def moderation_backlog(*, now: datetime) -> ModerationBacklog:
             | Q(flagged=True)
         )
         .annotate(first_report=Subquery(first_report))
-        .values_list("contest_id", "contest__title", "moderation", "created_at", "first_report")
+        # The digest is written in the site's first language: the contest's French title.
+        .values_list("contest_id", "contest__title_fr", "moderation", "created_at", "first_report")
     )
     waiting: list[tuple[int, bool, datetime]] = []
     titles: dict[int, str] = {}

@@ -42,6 +42,10 @@ class DecisionConflict(ApplicationError):
         self.entry = entry
 
 
+class DuplicateNotConfirmed(DecisionConflict):
+    """The photo looks like another entry's: approving it needs the moderator's confirmation."""
+
+
 @dataclass(frozen=True)
 class Decision:
     entry: Entry
@@ -70,10 +74,12 @@ def entry_decide(
     seen_renditions: str = "",
     reason: str = "",
     note: str = "",
+    duplicate_confirmed: bool = False,
 ) -> Decision:
     """Approves or refuses the entry as it was when the moderator saw it (`version`).
 
-    Raises DecisionConflict when another decision came first or the renditions changed.
+    Raises DecisionConflict when another decision came first or the renditions changed, and
+    DuplicateNotConfirmed when approving a possible duplicate without `duplicate_confirmed`.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -92,6 +98,16 @@ def entry_decide(
         to_state = Entry.Moderation.APPROVED if approve else Entry.Moderation.REFUSED
         if not approve and reason not in Entry.Reason.values:
             raise ValueError(f"unknown reason {reason!r}")
+        # A copy of another rider's photo approved by habit (A, A, A...) is published under the
+        # wrong name: the moderator confirms having compared the two.
+        if (
+            approve
+            and not duplicate_confirmed
+            and DuplicateMatch.objects.filter(entry_id=entry_id).exists()
+        ):
+            raise DuplicateNotConfirmed(
+                _("This photo looks like another one: compare them before approving it."), entry
+            )
         claimed = Entry.objects.filter(pk=entry_id, version=version).update(
             moderation=to_state,
             version=F("version") + 1,
@@ -285,6 +301,7 @@ def decision_email_send(*, event_id: int) -> bool:
             template="moderation/email/approved" if approved else "moderation/email/refused",
             context=context,
             language=participant.language or settings.LANGUAGE_CODE,
+            sender_name=entry.contest.brand_name,
         )
     except Exception:
         ModerationEvent.objects.filter(pk=event_id).update(email=ModerationEvent.Email.PENDING)
@@ -367,6 +384,7 @@ def entry_reports_answer(*, event_id: int) -> int:
                 template="moderation/email/report_answer",
                 context={"entry": entry, "kept": kept},
                 language=report.language or settings.LANGUAGE_CODE,
+                sender_name=entry.contest.brand_name,
             )
         except Exception:
             # ...and given back when the mail server failed, so that the retry sends it.

@@ -78,6 +78,7 @@ def _triage(
     undo_event: ModerationEvent | None = None,
     conflict: str = "",
     form: DecisionForm | None = None,
+    confirm_duplicate: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     view = selectors.triage_view(entry_id=entry_id, filters=filters) if entry_id else None
@@ -89,6 +90,7 @@ def _triage(
         "undo_event": undo_event,
         "conflict": conflict,
         "form": form,
+        "confirm_duplicate": confirm_duplicate,
         "reasons": Entry.Reason.choices,
         "remaining": selectors.moderation_counts(filters).get(filters.state, 0),
         "undo_seconds": settings.MODERATION_UNDO_SECONDS,
@@ -149,7 +151,11 @@ def triage_decide(request: ModeratorRequest, entry_id: int) -> HttpResponse:
             seen_renditions=data.get("renditions") or "",
             reason=data.get("reason") or "",
             note=data.get("note") or "",
+            duplicate_confirmed=data.get("duplicate_confirmed") or False,
         )
+    except services.DuplicateNotConfirmed:
+        # The same photo again, its approve button now asking "approve anyway?".
+        return _triage(request, entry_id, filters, confirm_duplicate=True)
     except services.DecisionConflict as conflict:
         return _triage(request, entry_id, filters, conflict=conflict.message)
     title = decision.entry.title
@@ -306,7 +312,11 @@ def original(request: ModeratorRequest, public_id: UUID) -> FileResponse:
         raise Http404 from None  # a failed photo has nothing to show at full size
     response = FileResponse(io.BytesIO(data), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    # Inline styles are the browser's own image viewer's (centring, zoom cursor): refused, each
+    # was a CSP error in the console. The body is an image (nosniff), never our markup.
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
     return response
 
 

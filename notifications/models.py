@@ -17,6 +17,8 @@ class OutboxMessage(models.Model):
     template = models.CharField(_("template"), max_length=100)
     context = models.JSONField(_("context"), default=dict)
     language = models.CharField(_("language"), max_length=8)
+    # The operator's name the mail comes from (a branded contest's), else the configured one.
+    sender_name = models.CharField(_("sender's name"), max_length=80, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )

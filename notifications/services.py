@@ -22,14 +22,21 @@ MAX_ATTEMPTS = 8
 SENDING_TIMEOUT = timedelta(minutes=10)
 
 
-def message_queue(*, to: str, template: str, context: dict[str, object], language: str) -> int:
+def message_queue(
+    *, to: str, template: str, context: dict[str, object], language: str, sender_name: str = ""
+) -> int:
     """Records an e-mail to send and enqueues it once the caller's transaction commits.
 
     The request never talks to the mail server: a slow or failing one never makes a rider
     wait or see an error. `context` must be JSON (the worker renders the templates).
     """
     message = OutboxMessage.objects.create(
-        to=to, template=template, context=context, language=language, not_before=timezone.now()
+        to=to,
+        template=template,
+        context=context,
+        language=language,
+        sender_name=sender_name,
+        not_before=timezone.now(),
     )
     tasks.send_message.delay_on_commit(message.pk)
     return message.pk
@@ -55,6 +62,7 @@ def message_send(*, message_id: int) -> bool:
             template=message.template,
             context=message.context,
             language=message.language or settings.LANGUAGE_CODE,
+            sender_name=message.sender_name,
         )
     except Exception as exc:  # SMTP refusals, dropped connections, time-outs alike
         failed = message.attempts >= MAX_ATTEMPTS

@@ -24,6 +24,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ContestFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contest
+        # The contest's own texts are per language: the French column is the one that counts.
+        rename = {
+            name: f"{name}_fr"
+            for name in ("title", "pitch", "rules_text", "prizes", "before_text", "after_text")
+        }
 
     title = factory.Sequence(lambda n: f"Couvertures {n}")
     slug = factory.Sequence(lambda n: f"couvertures-{n}")
@@ -39,6 +44,7 @@ class ContestFactory(factory.django.DjangoModelFactory):
 class ThemeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Theme
+        rename = {"name": "name_fr"}
 
     contest = factory.SubFactory(ContestFactory)
     name = factory.Sequence(lambda n: f"Ambiance {n}")

@@ -88,13 +88,13 @@
     var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     var handled = true;
     if (refusing && /^[1-9]$/.test(key)) pickReason(Number(key));
-    else if (key === "Escape") { stopRefusing(); closeHelp(); }
+    else if (key === "Escape") { stopRefusing(); closeHelp(); press("a-cancel"); }
     else if (key === "a") press("a");
     else if (key === "r") startRefusing();
     else if (key === "s" || key === "ArrowRight") press("s");
     else if (key === "ArrowLeft") goBack();
     else if (key === "u") press("u");
-    else if (key === "o") press("o");
+    else if (key === "t") press("t");
     else if (key === "f") press("f");
     else if (key === "?") toggleHelp();
     else handled = false;
@@ -148,8 +148,11 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target.id !== "triage" && event.detail.elt.id !== "triage") return;
     setBusy(false);
+    // "Approve anyway?" after A on a possible duplicate: Enter confirms, Esc cancels.
+    var confirm = triage().querySelector('[data-key="a-confirm"]');
     var title = document.getElementById("triage-title");
-    if (title) title.focus({ preventScroll: false });  // announce the new photo
+    if (confirm) confirm.focus();
+    else if (title) title.focus({ preventScroll: false });  // announce the new photo
     preload();
     expireUndo();
   });

@@ -26,7 +26,7 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
     "locale": "fr-FR",
 }
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "fr-FR"}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 768}, "locale": "fr-FR"}
 
 
 @pytest.fixture(scope="session")
@@ -58,38 +58,63 @@ def _site(settings: Any, live_server: LiveServer) -> None:
     settings.ROOT_URLCONF = "tests.browser.urls"
 
 
+# Every CSP refusal also reported by the page itself, with its directive and where it came
+# from: the console line alone does not say which element or script did it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content Security Policy violation: ${event.effectiveDirective} refused `
+    + `${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
 @pytest.fixture
 def context(new_context: CreateContextCallback, screen: dict[str, Any]) -> BrowserContext:
-    return new_context(**screen)
+    context = new_context(**screen)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    return context
 
 
-def watch_errors(page: Page) -> list[str]:
-    """Collects script errors and console errors (CSP refusals, failed loads) of the page."""
+def watch_errors(target: Page | BrowserContext) -> list[str]:
+    """Collects script errors and console errors (CSP refusals, failed loads).
+
+    Given a context, of every page in it, tabs opened by a link (target=_blank) included.
+    """
     errors: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
         url = message.location.get("url", "")
         # The site has no icon: the browser's own guess at /favicon.ico is not the page's.
-        if message.type == "error" and not url.endswith("/favicon.ico"):
-            errors.append(f"console: {message.text} ({url})")
+        if message.type != "error" or url.endswith("/favicon.ico"):
+            return
+        # REPORT_CSP_VIOLATIONS itself, refused in a sandboxed document where no script runs
+        # (the full-resolution photo).
+        if message.text.startswith("Blocked script execution") and "sandboxed" in message.text:
+            return
+        errors.append(f"console: {message.text} ({url})")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(f"script: {error}"))
+    target.on("console", on_console)
+    if isinstance(target, BrowserContext):
+        target.on("weberror", lambda error: errors.append(f"script: {error.error}"))
+    else:
+        target.on("pageerror", lambda error: errors.append(f"script: {error}"))
     return errors
 
 
-def _checked(page: Page) -> Iterator[Page]:
-    errors = watch_errors(page)
+def _checked(context: BrowserContext, page: Page) -> Iterator[Page]:
+    errors = watch_errors(context)
     yield page
     assert not errors, "the browser reported errors:\n" + "\n".join(errors)
 
 
 @pytest.fixture
 def page(context: BrowserContext) -> Iterator[Page]:
-    """A page that fails its test if a script fails or the browser refuses something."""
-    yield from _checked(context.new_page())
+    """A page that fails its test if a script fails or the browser refuses something, in it
+    or in any tab it opens."""
+    yield from _checked(context, context.new_page())
 
 
 @pytest.fixture
 def page_without_js(new_context: CreateContextCallback, screen: dict[str, Any]) -> Iterator[Page]:
-    yield from _checked(new_context(**screen, java_script_enabled=False).new_page())
+    context = new_context(**screen, java_script_enabled=False)
+    yield from _checked(context, context.new_page())

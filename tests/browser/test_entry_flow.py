@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, CDPSession, Page, expect
 from pytest_django.live_server_helper import LiveServer
 from sesame.utils import get_query_string
 
@@ -24,6 +25,7 @@ from contest.forms import REJECTION_MESSAGES
 from contest.models import Contest, Entry, Participant
 from photos.models import Photo
 from photos.services import photo_process
+from tests.browser.conftest import watch_errors
 from tests.images import SHARED_PHOTOS, photo_bytes
 from tests.mail import deliver_mail
 
@@ -94,6 +96,20 @@ def assert_accessible(page: Page, where: str) -> None:
     assert not violations, f"axe found violations on the {where}:\n{report}"
 
 
+def assert_fits_the_screen(page: Page, where: str) -> None:
+    """Nothing sticks out sideways: else the page scrolls sideways, or a phone zooms it out."""
+    wider = page.evaluate(
+        """() => {
+            const root = document.documentElement;
+            if (root.scrollWidth <= root.clientWidth + 1) return [];
+            return [...document.querySelectorAll("body *")]
+                .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)
+                .slice(0, 5).map(e => e.outerHTML.slice(0, 120));
+        }"""
+    )
+    assert not wider, f"the {where} is wider than the screen: {wider}"
+
+
 def in_french(message: Any) -> str:
     with translation.override("fr"):
         return str(message)
@@ -102,7 +118,7 @@ def in_french(message: Any) -> str:
 def signin_link(live_server: LiveServer) -> str:
     """The link from the last mail, for this live server rather than SITE_URL."""
     deliver_mail()
-    match = re.search(r"http://testserver(/\S+)", mail.outbox[-1].body)
+    match = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body)
     assert match, mail.outbox[-1].body
     return live_server.url + match.group(1)
 
@@ -120,7 +136,23 @@ def sign_in(page: Page, live_server: LiveServer, participant: Participant, url: 
     expect(page).to_have_url(live_server.url + url)
 
 
+def add_photos(page: Page, *files: Path) -> None:
+    """Chooses photos with the one "Add photos" button, as from a phone's camera or library."""
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name=in_french(_("Add photos"))).click()
+    assert chooser.value.is_multiple()
+    chooser.value.set_files(list(files))
+
+
+def fill_card(page: Page, index: int, title: str, caption: str, theme: str) -> None:
+    prefix = f"#id_photos-{index}"
+    page.fill(f"{prefix}-title", title)
+    page.fill(f"{prefix}-caption", caption)
+    page.select_option(f"{prefix}-theme", label=theme)
+
+
 def fill_slot(page: Page, index: int, file: Path, title: str, caption: str, theme: str) -> None:
+    """Fills a block of the plain form (no JavaScript), its file input included."""
     prefix = f"#id_photos-{index}"
     page.set_input_files(f"{prefix}-photo", file)
     page.fill(f"{prefix}-title", title)
@@ -128,7 +160,8 @@ def fill_slot(page: Page, index: int, file: Path, title: str, caption: str, them
     page.select_option(f"{prefix}-theme", label=theme)
 
 
-def throttle_upload(page: Page, bytes_per_second: int) -> None:
+def throttle_upload(page: Page, bytes_per_second: int) -> CDPSession:
+    """Slows the page's uploads; the returned session lifts it (-1) or changes it."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send(
@@ -140,6 +173,7 @@ def throttle_upload(page: Page, bytes_per_second: int) -> None:
             "uploadThroughput": bytes_per_second,
         },
     )
+    return cdp
 
 
 def record_progress(page: Page) -> list[dict[str, Any]]:
@@ -196,17 +230,32 @@ def test_it_takes_a_new_rider_from_the_emailed_link_to_a_prepared_photo(
 
     expect(page).to_have_url(live_server.url + reverse("contest:rules", args=[contest.slug]))
     assert_accessible(page, "rules page")
+    box = page.locator("#id_accept_rules").bounding_box()
+    label = page.locator("label[for=id_accept_rules]").bounding_box()
+    assert box and label
+    # The box sits beside its label, on its first line, not alone on a line above it.
+    assert box["x"] + box["width"] <= label["x"]
+    assert box["y"] < label["y"] + label["height"]
+    assert label["y"] < box["y"] + box["height"]
     page.check("#id_allows_gallery")
     page.check("#id_allows_print")
     page.check("#id_accept_rules")
     page.locator("main button[type=submit]").click()
 
     expect(page).to_have_url(live_server.url + reverse("contest:upload", args=[contest.slug]))
+    # One button to start from, no empty blocks of fields.
+    expect(page.locator(".photo-slot")).to_have_count(3)
+    expect(page.locator(".photo-slot:visible")).to_have_count(0)
     assert_accessible(page, "upload page")
-    fill_slot(
+    add_photos(page, photo_files.noise_jpeg, photo_files.heic)
+    cards = page.locator(".photo-slot:visible")
+    expect(cards).to_have_count(2)
+    # The fields of a chosen photo are all needed: each card marks them.
+    expect(cards.nth(1).locator(".req:visible")).to_have_count(4)
+    expect(page.locator("#id_photos-0-title")).to_be_focused()
+    fill_card(
         page,
         0,
-        photo_files.noise_jpeg,
         "Le tram sous la pluie",
         "Un tram blanc, des reflets sur les rails mouillés.",
         "Saisons",
@@ -220,10 +269,9 @@ def test_it_takes_a_new_rider_from_the_emailed_link_to_a_prepared_photo(
         arg=jpeg_preview.locator("img").element_handle(),
     )
 
-    fill_slot(
+    fill_card(
         page,
         1,
-        photo_files.heic,
         "Gare de nuit",
         "La gare éclairée, un bus attend devant.",
         "Lumières de la ville",
@@ -235,6 +283,8 @@ def test_it_takes_a_new_rider_from_the_emailed_link_to_a_prepared_photo(
     expect(heic_preview).to_have_class(re.compile(r"\bno-preview\b"))
     expect(heic_preview.locator("img")).to_be_hidden()
     expect(heic_preview.locator("figcaption")).to_have_text(f"IMG_0042.heic — {heic_label}")
+    assert_fits_the_screen(page, "upload page with two photo cards")
+    assert_accessible(page, "upload page with two photo cards")
 
     progress = record_progress(page)
     throttle_upload(page, UPLOAD_BYTES_PER_SECOND)
@@ -258,6 +308,13 @@ def test_it_takes_a_new_rider_from_the_emailed_link_to_a_prepared_photo(
     expect(entries.locator(".entry-title")).to_have_text(["Gare de nuit", "Le tram sous la pluie"])
     expect(page.locator(".messages")).to_be_visible()
     assert_accessible(page, "My photos page, photos received")
+    header = page.locator(".site-header")
+    expect(header.get_by_role("link", name=in_french(_("My photos")))).to_have_attribute(
+        "href", reverse("contest:my_entries", args=[contest.slug])
+    )
+    expect(header.get_by_role("link", name=in_french(_("My profile")))).to_have_attribute(
+        "href", reverse("contest:profile")
+    )
     photos = list(Photo.objects.select_related("entry").order_by("-entry__pk"))
     assert [photo.original_format for photo in photos] == ["HEIF", "JPEG"]
 
@@ -291,14 +348,8 @@ def test_it_shows_the_error_next_to_the_photo_field_and_stores_nothing_for_a_non
 ) -> None:
     upload_url = reverse("contest:upload", args=[contest.slug])
     sign_in(page, live_server, entrant, upload_url)
-    fill_slot(
-        page,
-        0,
-        getattr(photo_files, bad_file),
-        "Mon bus",
-        "Un bus articulé au terminus.",
-        "Saisons",
-    )
+    add_photos(page, getattr(photo_files, bad_file))
+    fill_card(page, 0, "Mon bus", "Un bus articulé au terminus.", "Saisons")
     page.locator("#upload-form button[type=submit]").click()
 
     error = page.locator("#id_photos-0-photo_error")
@@ -331,6 +382,14 @@ def test_it_sends_the_form_as_a_plain_post_without_javascript(
     page = page_without_js
     upload_url = reverse("contest:upload", args=[contest.slug])
     sign_in(page, live_server, entrant, upload_url)
+    slots = page.locator(".photo-slot")
+    expect(slots).to_have_count(3)
+    expect(page.get_by_role("button", name=in_french(_("Add photos")))).to_be_hidden()
+    # The first block is the photo to send; the optional ones mark no field as required.
+    expect(slots.nth(0).locator(".req:visible")).to_have_count(4)
+    expect(slots.nth(1).locator(".req:visible")).to_have_count(0)
+    expect(slots.nth(2).locator(".req:visible")).to_have_count(0)
+    assert_fits_the_screen(page, "upload page without JavaScript")
     fill_slot(
         page,
         0,
@@ -347,3 +406,106 @@ def test_it_sends_the_form_as_a_plain_post_without_javascript(
     entry = Entry.objects.get()
     assert entry.participant == entrant
     assert entry.photo.original_name == "tram.jpg"
+
+
+def test_it_makes_a_card_per_chosen_photo_and_lets_the_rider_remove_one(
+    page: Page,
+    live_server: LiveServer,
+    contest: Contest,
+    entrant: Participant,
+    photo_files: PhotoFiles,
+) -> None:
+    upload_url = reverse("contest:upload", args=[contest.slug])
+    sign_in(page, live_server, entrant, upload_url)
+    add_photos(page, photo_files.small_jpeg, photo_files.noise_jpeg)
+    cards = page.locator(".photo-slot:visible")
+    expect(cards).to_have_count(2)
+    expect(cards.locator(".preview figcaption")).to_have_text(["tram.jpg", "IMG_2041.jpg"])
+
+    cards.nth(0).get_by_role("button", name=in_french(_("Remove this photo"))).click()
+    expect(cards).to_have_count(1)
+    expect(cards.locator(".preview figcaption")).to_have_text(["IMG_2041.jpg"])
+    add_photo = page.get_by_role("button", name=in_french(_("Add photos")))
+    expect(add_photo).to_be_focused()
+
+    # Two places are left: of three photos chosen, the third is left out, and said so.
+    add_photos(page, photo_files.small_jpeg, photo_files.heic, photo_files.gif)
+    expect(cards).to_have_count(3)
+    expect(page.locator(".picker-status")).to_have_text(
+        re.compile(r"^Seules 3 photos peuvent être envoyées")
+    )
+    expect(add_photo).to_be_hidden()
+    assert_fits_the_screen(page, "upload page with three photo cards")
+    assert_accessible(page, "upload page with three photo cards")
+
+    cards.nth(2).get_by_role("button", name=in_french(_("Remove this photo"))).click()
+    for index, title in ((0, "Le tram"), (1, "Le bruit")):
+        fill_card(page, index, title, "Une photo du réseau.", "Saisons")
+    page.locator("#upload-form button[type=submit]").click()
+    expect(page).to_have_url(live_server.url + reverse("contest:my_entries", args=[contest.slug]))
+    expect(page.locator("#entries .entry-title")).to_have_count(2)
+    names = sorted(Entry.objects.values_list("photo__original_name", flat=True))
+    assert names == ["IMG_2041.jpg", "tram.jpg"]
+
+
+@pytest.fixture
+def page_that_cancels(context: BrowserContext) -> Iterator[Page]:
+    """A checked page, except for the two errors htmx logs for an aborted request.
+
+    htmx reports every abort with console.error (htmx:sendAbort, htmx:afterRequest), even
+    one the rider asked for; any other error still fails the test.
+    """
+    page = context.new_page()
+    errors = watch_errors(page)
+    yield page
+    aborts = re.compile(r"console: htmx:(sendAbort|afterRequest), \[object HTMLFormElement\] ")
+    others = [error for error in errors if not aborts.match(error)]
+    assert not others, "the browser reported errors:\n" + "\n".join(others)
+
+
+def test_it_shows_the_upload_under_way_refuses_a_second_submit_and_can_cancel_it(
+    page_that_cancels: Page,
+    live_server: LiveServer,
+    contest: Contest,
+    entrant: Participant,
+    photo_files: PhotoFiles,
+) -> None:
+    page = page_that_cancels
+    upload_url = reverse("contest:upload", args=[contest.slug])
+    sign_in(page, live_server, entrant, upload_url)
+    add_photos(page, photo_files.noise_jpeg)
+    fill_card(page, 0, "Le tram", "Un tram sous la pluie.", "Saisons")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    network = throttle_upload(page, 100_000)  # half a minute for this photo: time to cancel
+
+    send = page.locator("#upload-form button[type=submit]")
+    send.click()
+    expect(page.locator(".progress-wrap")).to_be_visible()
+    expect(send).to_have_text(in_french(_("Sending…")))
+    expect(send).to_be_disabled()
+    # Enter in a field would post again: it is dropped while the first post is under way.
+    page.locator("#id_photos-0-title").press("Enter")
+    page.wait_for_timeout(300)
+    assert len(posts) == 1, posts
+
+    page.get_by_role("button", name=in_french(_("Cancel sending"))).click()
+    expect(page.locator(".upload-status")).to_have_text(
+        in_french(_("Sending cancelled: nothing was sent."))
+    )
+    expect(page.locator(".progress-wrap")).to_be_hidden()
+    expect(send).to_have_text(in_french(_("Send")))
+    expect(send).to_be_enabled()
+    expect(page.locator("#id_photos-0-title")).to_have_value("Le tram")
+    assert_accessible(page, "upload page after a cancelled upload")
+    assert not Entry.objects.exists()
+
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    send.click()
+    expect(page).to_have_url(
+        live_server.url + reverse("contest:my_entries", args=[contest.slug]), timeout=SLOW_MS
+    )
+    assert Entry.objects.count() == 1

@@ -7,12 +7,18 @@ and reaches the report page.
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from playwright.sync_api import Locator, Page, expect
@@ -252,16 +258,28 @@ def test_a_visitor_opens_a_photo_signs_in_to_vote_and_finds_the_report_page(
     expect(votes).to_contain_text(ngettext_fr("%(n)s vote so far.", "%(n)s votes so far.", 0))
     assert_accessible(page, "photo page")
 
-    # Not signed in: the vote button leads to the sign-in by e-mail, then back here.
+    # Not signed in: the vote button leads to the sign-in by e-mail, which says it is for a
+    # vote, then back here with the vote one tap away.
     love = page.get_by_role("button", name=re.compile(re.escape(gettext_fr("I love this photo"))))
     love.click()
     expect(page).to_have_url(re.compile(re.escape(reverse("contest:signin")) + r"\?next="))
+    expect(page.locator("h1")).to_have_text(gettext_fr("Vote with your e-mail address"))
+    assert_accessible(page, "sign-in to vote")
     page.fill("#id_email", "fan@example.org")
     page.locator("main button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text(gettext_fr("Check your e-mail"))
     page.goto(signin_link(live_server))
+    assert mail.outbox[-1].subject == gettext_fr("Your link to confirm your vote")
     press_continue(page)
-    expect(page).to_have_url(live_server.url + photo_url)
-    love.click()
+    expect(page).to_have_url(live_server.url + photo_url + "?voter=1#vote")
+    expect(votes.get_by_role("status")).to_have_text(
+        gettext_fr("Your e-mail address is confirmed. Press the button to give your vote.")
+    )
+    assert_accessible(page, "photo page, vote to confirm")
+    entry.refresh_from_db()
+    assert entry.vote_count == 0
+    confirm = page.get_by_role("button", name=re.compile(re.escape(gettext_fr("Confirm my vote"))))
+    confirm.click()
     expect(page).to_have_url(live_server.url + photo_url + "#vote")
     expect(votes).to_contain_text(ngettext_fr("%(n)s vote so far.", "%(n)s votes so far.", 1))
     expect(votes).to_contain_text(gettext_fr("You voted for this photo. Thank you!"))
@@ -288,3 +306,141 @@ def test_a_visitor_opens_a_photo_signs_in_to_vote_and_finds_the_report_page(
     assert_accessible(page, "gallery with vote counts")
     tile.locator("a").click()
     expect(page).to_have_url(live_server.url + photo_url)
+
+
+def embed_code(live_server: LiveServer, contest: Contest, marketing: object) -> str:
+    """The code the relay page gives the community manager to paste, as they see it."""
+    client = Client()
+    client.force_login(marketing)  # type: ignore[arg-type]
+    page = client.get(
+        reverse("gallery:relay", args=[contest.slug]),
+        HTTP_HOST=live_server.url.removeprefix("http://"),
+    ).content.decode()
+    found = re.search(r'<textarea id="embed-code"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found, page
+    return html.unescape(found.group(1))
+
+
+@contextmanager
+def partner_site(pages: dict[str, str]) -> Iterator[str]:
+    """Another site on a port of its own (another origin than the live server's), serving
+    `pages` (path -> HTML); yields its base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def partner_page(code: str) -> str:
+    return (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Réseau Tempo</title></head><body><main><h1>Le concours photo</h1>"
+        f"{code}<p>Bas de page du site partenaire.</p></main></body></html>"
+    )
+
+
+def frame_heights(page: Page) -> dict[str, float]:
+    """The iframe's height on the partner's page, and inside it the gallery's own height
+    and what it scrolls."""
+    # clientHeight: the frame's inside, its borders left out.
+    outer = page.frame_locator("iframe").owner.evaluate("f => f.clientHeight")
+    inner = page.frames[1]
+    heights = inner.evaluate(
+        """() => ({
+            content: document.documentElement.getBoundingClientRect().height,
+            scrolls: document.documentElement.scrollHeight - document.documentElement.clientHeight,
+        })"""
+    )
+    return {"frame": outer, **heights}
+
+
+def settled_heights(page: Page) -> dict[str, float]:
+    """The heights once the frame fits its content (within a pixel), or after 5 seconds."""
+    for _attempt in range(50):
+        heights = frame_heights(page)
+        if abs(heights["frame"] - heights["content"]) <= 1:
+            break
+        page.wait_for_timeout(100)
+    return heights
+
+
+def test_the_embed_takes_the_height_of_its_photos_on_another_site(
+    page: Page,
+    live_server: LiveServer,
+    contest: Contest,
+    publish: Callable[[int], list[Entry]],
+    marketing: object,
+) -> None:
+    from gallery.views_relay import EMBED_COUNT
+
+    publish(EMBED_COUNT)
+    code = embed_code(live_server, contest, marketing)
+    assert "/static/js/embed-host.js" in code
+    without_script = code.split("<script")[0]
+    pages = {"/galerie": partner_page(code), "/sans-script": partner_page(without_script)}
+    with partner_site(pages) as partner:
+        check_embed_heights(page, partner)
+
+
+def check_embed_heights(page: Page, partner: str) -> None:
+    page.goto(partner + "/galerie")
+    expect(page.locator("iframe")).to_have_attribute("height", "600")
+    page.wait_for_function(
+        "() => document.querySelector('iframe').style.height !== ''", timeout=10_000
+    )
+    page.frame_locator("iframe").locator(".tile").first.wait_for()
+    # Whatever the screen, 24 photos are taller than 600 px: the frame grew to all of them.
+    heights = settled_heights(page)
+    assert heights["frame"] > 600, heights
+    assert abs(heights["frame"] - heights["content"]) <= 1, heights
+    assert heights["scrolls"] <= 0, heights  # no scrollbar inside the frame
+    expect(
+        page.frame_locator("iframe").get_by_role("link", name=gettext_fr("See the whole gallery"))
+    ).to_be_visible()
+
+    # A message from anywhere but the gallery's frame changes nothing.
+    page.evaluate("() => window.postMessage({type: 'coverline:height', height: 50}, '*')")
+    page.wait_for_timeout(200)
+    assert abs(frame_heights(page)["frame"] - heights["frame"]) <= 1
+
+    # A narrower window: the photos reflow and the frame follows.
+    size = page.viewport_size
+    assert size is not None
+    page.set_viewport_size({"width": size["width"] // 2 + 100, "height": size["height"]})
+    page.wait_for_function(
+        """(before) => {
+            const frame = document.querySelector('iframe');
+            return Math.abs(frame.getBoundingClientRect().height - before) > 10;
+        }""",
+        arg=heights["frame"],
+    )
+    narrower = settled_heights(page)
+    assert abs(narrower["frame"] - narrower["content"]) <= 1, narrower
+    assert narrower["scrolls"] <= 0, narrower
+    page.set_viewport_size(size)
+
+    # Without the script the frame keeps its 600 px and scrolls inside, as before.
+    page.goto(partner + "/sans-script")
+    page.frame_locator("iframe").locator(".tile").first.wait_for()
+    page.wait_for_timeout(300)
+    plain = frame_heights(page)
+    assert plain["frame"] == 600, plain  # the height attribute
+    assert plain["scrolls"] > 0, plain

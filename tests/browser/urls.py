@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import re_path
+from django.urls import path, re_path
 from django.views.static import serve
 
 from config.urls import urlpatterns as site_urlpatterns
@@ -18,5 +18,19 @@ def _rendition(request: HttpRequest, path: str) -> HttpResponse:
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
+def _inline_style(request: HttpRequest) -> HttpResponse:
+    """A page breaking the site's CSP, under the site's headers: the error watcher's own test."""
+    return HttpResponse(
+        '<!doctype html><html lang="fr"><head><title>Style</title>'
+        "<style>p { color: red; }</style></head>"
+        '<body><p style="color: red">Style en ligne</p>'
+        '<a href="/test/style-en-ligne/" target="_blank">Onglet</a></body></html>'
+    )
+
+
 # Same pattern as config/urls.py with SERVE_MEDIA on: renditions only, never originals.
-urlpatterns = [*site_urlpatterns, re_path(r"^media/(?P<path>renditions/.*)$", _rendition)]
+urlpatterns = [
+    *site_urlpatterns,
+    re_path(r"^media/(?P<path>(?:renditions|branding)/.*)$", _rendition),
+    path("test/style-en-ligne/", _inline_style),
+]

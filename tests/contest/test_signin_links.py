@@ -159,7 +159,11 @@ def test_it_says_minutes_or_hours_in_the_riders_language(
 ) -> None:
     settings.SESAME_MAX_AGE = max_age  # type: ignore[attr-defined]
     services.participant_request_signin(
-        email="lea@example.org", next_url="/", ip_address=None, language=language
+        email="lea@example.org",
+        next_url="/",
+        ip_address=None,
+        language=language,
+        base_url="http://testserver/",
     )
     deliver_mail()
     assert said in mail.outbox[-1].body
@@ -220,3 +224,16 @@ def test_it_leaves_the_query_string_and_referer_out_of_gunicorns_access_log() ->
     )
     assert "abc" not in log_format % atoms
     assert config.accesslog == "-"
+
+
+def test_it_mails_a_sign_in_link_to_the_port_the_rider_reached(settings: object) -> None:
+    # `PORT=8001 make run`: a link to SITE_URL's port 8000 would lead nowhere.
+    settings.SITE_URL = "http://localhost:8000"  # type: ignore[attr-defined]
+    browser = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1:8001")
+    csrf_post(browser, reverse("contest:signin"), {"email": "lea@example.org", "next": "/"})
+    deliver_mail()
+    link = re.search(r"(http\S+)", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    assert link.group(1).startswith("http://127.0.0.1:8001/connexion/lien/?jeton="), link.group(1)
+    landed = follow_signin_link(Client(HTTP_HOST="127.0.0.1:8001"), link.group(1))
+    assert landed.status_code == 302

@@ -129,6 +129,26 @@ def test_it_asks_a_rider_under_15_for_a_parent_and_waits_for_the_confirmation(
     assert browser.get(enter_url)["Location"] == reverse("contest:rules", args=[contest.slug])
 
 
+def test_it_mails_the_parent_a_consent_link_to_the_port_the_child_reached(
+    contest: Contest, settings: object
+) -> None:
+    settings.SITE_URL = "http://localhost:8000"  # type: ignore[attr-defined]
+    kid = ParticipantFactory(credit_name="", age_bracket="", user=UserFactory())
+    browser = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1:8001")
+    browser.force_login(kid.user)
+    csrf_post(
+        browser,
+        reverse("contest:profile"),
+        {"credit_name": "Zoé R.", "age_bracket": "under_15", "parent_email": "p@example.org"},
+    )
+    deliver_mail()
+    assert "http://127.0.0.1:8001/parent/" in mail.outbox[-1].body, mail.outbox[-1].body
+    csrf_post(browser, reverse("contest:parent_resend"), {})
+    deliver_mail()
+    assert mail.outbox[-1].to == ["p@example.org"]
+    assert "http://127.0.0.1:8001/parent/" in mail.outbox[-1].body, mail.outbox[-1].body
+
+
 def test_it_records_the_rules_version_time_ip_and_each_allowed_use(contest: Contest) -> None:
     rider = ParticipantFactory()
     browser = Client(enforce_csrf_checks=True)

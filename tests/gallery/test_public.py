@@ -19,7 +19,8 @@ from gallery.services import vote_cast
 from photos.models import Photo
 from tests.conftest import service_missing
 from tests.factories import UserFactory
-from tests.http import csrf_post
+from tests.http import csrf_post, follow_signin_link
+from tests.mail import deliver_mail
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -167,6 +168,47 @@ def test_it_sends_an_anonymous_voter_to_verify_their_email(approved: Callable[..
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("contest:signin"))
     assert not Vote.objects.exists()
+
+
+def test_it_keeps_an_anonymous_vote_through_the_emailed_link(
+    approved: Callable[..., Entry],
+) -> None:
+    entry = approved(seed=1)
+    photo_url = reverse("gallery:photo", args=[entry.photo.public_id])
+    visitor = Client(enforce_csrf_checks=True)
+    asked = csrf_post(
+        visitor, reverse("gallery:vote", args=[entry.photo.public_id]), {}, page=photo_url
+    )
+    signin_page = visitor.get(asked["Location"]).content.decode()
+    assert "Votez avec votre adresse e-mail" in signin_page
+    fields = dict(
+        re.findall(r'<input type="hidden" name="(next|pour)" value="([^"]*)"', signin_page)
+    )
+    csrf_post(visitor, reverse("contest:signin"), {"email": "fan@example.org", **fields})
+
+    [message] = deliver_mail()
+    assert message.subject == "Votre lien pour confirmer votre vote"
+    assert "pour confirmer votre vote" in message.body
+    assert "pour participer au concours" not in message.body
+    link = re.search(r"http://testserver(\S+)", message.body)
+    assert link, message.body
+    landed = follow_signin_link(visitor, link.group(1))
+    # Back on the photo with the vote one tap away, and a word to say so.
+    assert landed["Location"] == photo_url + "?voter=1#vote"
+    page = visitor.get(landed["Location"]).content.decode()
+    assert "Votre adresse e-mail est confirmée" in page
+    assert "Confirmer mon vote" in page
+    assert not Vote.objects.exists()
+
+    tapped = csrf_post(
+        visitor, reverse("gallery:vote", args=[entry.photo.public_id]), {}, page=photo_url
+    )
+    assert tapped["Location"] == photo_url + "#vote"
+    entry.refresh_from_db()
+    assert entry.vote_count == 1
+    after = visitor.get(photo_url).content.decode()
+    assert "Merci pour votre vote" in after
+    assert "Confirmer mon vote" not in visitor.get(landed["Location"]).content.decode()
 
 
 def test_it_counts_one_vote_per_person(

@@ -189,7 +189,8 @@ def test_it_gives_the_feed_the_embed_code_and_who_allowed_social_media(
     )
     assert (
         "loading=&quot;lazy&quot; width=&quot;100%&quot; height=&quot;600&quot;&gt;"
-        "&lt;/iframe&gt;</textarea>" in page
+        "&lt;/iframe&gt;\n&lt;script src=&quot;http://testserver/static/js/embed-host.js&quot; "
+        "async&gt;&lt;/script&gt;</textarea>" in page
     )
     assert "Camille D." in page and "Noé L." in page
     assert reverse("gallery:social_kit", args=[allowed.photo.public_id]) in page
@@ -265,6 +266,19 @@ def test_it_makes_the_social_kit_from_the_original_without_metadata(
     assert "Couvertures 2027\n" in text
     assert f"http://testserver/photo/{entry.photo.public_id}/\n" in text
     assert text.endswith("#Couvertures2027\n")
+
+
+def test_it_links_the_kit_caption_to_the_port_the_manager_reached(
+    approved: Callable[..., Entry], persona_client: Callable[[str], Client], settings: object
+) -> None:
+    settings.SITE_URL = "http://localhost:8000"  # type: ignore[attr-defined]
+    entry = approved(seed=1)
+    response = persona_client("marketing").get(
+        reverse("gallery:social_kit", args=[entry.photo.public_id]), HTTP_HOST="127.0.0.1:8001"
+    )
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    text = archive.read("legende.txt").decode()
+    assert f"http://127.0.0.1:8001/photo/{entry.photo.public_id}/\n" in text
 
 
 def test_it_refuses_the_kit_without_the_participants_consent(

@@ -407,6 +407,69 @@ def test_it_warns_about_a_near_duplicate(
     assert "Original" in queue and "Copie" in queue and "Sans rapport" not in queue
     triage = client.get(reverse("moderation:triage_entry", args=[copy.pk])).content.decode()
     assert "Original" in triage
+    # Above the decision buttons, where it is read before A is pressed.
+    assert triage.index('id="dup-title"') < triage.index('data-key="a"')
+
+
+def test_it_asks_before_approving_a_possible_duplicate(
+    ready_entry: ReadyEntry, moderator: object, other_entrant: Participant
+) -> None:
+    ready_entry(seed=4, title="Original")
+    copy = ready_entry(seed=4, participant=other_entrant, title="Copie")
+    services.entry_match_duplicates(entry_id=copy.pk)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(moderator)  # type: ignore[arg-type]
+    url = reverse("moderation:triage_decide", args=[copy.pk])
+    approve = {"action": "approve", "version": copy.version, "renditions": _seen(copy)}
+
+    asked = csrf_post(client, url, approve, page=reverse("moderation:triage_entry", args=[copy.pk]))
+    copy.refresh_from_db()
+    assert copy.moderation == Entry.Moderation.PENDING
+    page = asked.content.decode()
+    assert "Approuver quand même" in page
+    assert 'name="duplicate_confirmed"' in page
+
+    csrf_post(client, url, {**approve, "duplicate_confirmed": "on"})
+    copy.refresh_from_db()
+    assert copy.moderation == Entry.Moderation.APPROVED
+    assert copy.decided_by == moderator
+
+
+def test_it_leaves_possible_duplicates_out_of_a_bulk_approval(
+    ready_entry: ReadyEntry, moderator: object, other_entrant: Participant
+) -> None:
+    first = ready_entry(seed=4, title="Original")
+    copy = ready_entry(seed=4, participant=other_entrant, title="Copie")
+    different = ready_entry(seed=9, title="Sans rapport")
+    services.entry_match_duplicates(entry_id=copy.pk)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(moderator)  # type: ignore[arg-type]
+    response = csrf_post(
+        client,
+        reverse("moderation:bulk"),
+        {
+            "pick": [f"{e.pk}:{e.version}:{_seen(e)}" for e in (first, copy, different)],
+            "action": "approve",
+            "state": "pending",
+        },
+        page=reverse("moderation:queue"),
+    )
+    states = [Entry.objects.get(pk=e.pk).moderation for e in (first, copy, different)]
+    assert states == ["pending", "pending", "approved"]
+    page = client.get(response["Location"]).content.decode()
+    assert "Copie" in page and "ressemble à une autre" in page
+
+
+def test_it_offers_to_turn_a_photo_with_a_key_no_one_reads_as_a_zero(
+    ready_entry: ReadyEntry, moderator: object
+) -> None:
+    entry = ready_entry()
+    client = Client()
+    client.force_login(moderator)  # type: ignore[arg-type]
+    page = client.get(reverse("moderation:triage_entry", args=[entry.pk])).content.decode()
+    assert 'data-key="t">Tourner ↻ (T)</button>' in page
+    assert "<kbd>T</kbd></dt><dd>Tourner la photo" in page
+    assert "<kbd>O</kbd>" not in page and "(O)" not in page
 
 
 def test_it_shows_a_heic_original_to_moderators_as_jpeg(

@@ -1,4 +1,8 @@
-"""Creates the demo contest with a few riders' photos and a staff login (for `make run`)."""
+"""Creates the demo contest, riders' photos (some public, some waiting) and staff logins.
+
+For `make run`: every part of the product has something to show at once (landing page,
+gallery, photo pages, feed, embed, votes, and a moderation queue).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery import current_app
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,6 +19,7 @@ from django.contrib.auth.models import Group
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from sesame.utils import get_query_string
@@ -21,7 +27,9 @@ from sesame.utils import get_query_string
 from contest import services
 from contest.models import Contest, Entry, Participant, Theme
 from photos import imaging
-from photos.services import upload_policy
+from photos.models import Photo
+from photos.selectors import renditions_hash
+from photos.services import photo_process, upload_policy
 
 SHARED_PHOTOS = settings.BASE_DIR.parent / "shared" / "data" / "photos"
 RULES = """Article 1 – Le réseau organise un concours photo gratuit, ouvert à toute personne.
@@ -31,7 +39,8 @@ Article 4 – Le participant garantit être l'auteur de la photo et avoir l'acco
 reconnaissables.
 Article 5 – Les données personnelles servent uniquement au concours (RGPD)."""
 
-# (file, title, caption, theme index, rider index); licences: shared/data/photos/SOURCES.md
+# (file, title, caption, theme index, rider index, votes or None to leave it waiting for
+# moderation); licences: shared/data/photos/SOURCES.md
 DEMO_PHOTOS = [
     (
         "jpeg_nokia8.3-5g_gps.jpg",
@@ -39,22 +48,41 @@ DEMO_PHOTOS = [
         "Un port et la mer au soleil couchant.",
         0,
         0,
+        5,
     ),
-    ("jpeg_orient8_portrait.jpg", "Vertical", "Une photo en hauteur prise de biais.", 1, 0),
-    ("heic_iphone11promax_gps.heic", "Depuis l'iPhone", "Une scène prise avec un iPhone.", 2, 1),
-    ("jpeg_orient3_landscape.jpg", "Paysage", "Un paysage large sous un ciel clair.", 1, 1),
+    ("jpeg_orient8_portrait.jpg", "Vertical", "Une photo en hauteur prise de biais.", 1, 0, 3),
+    (
+        "heic_iphone11promax_gps.heic",
+        "Depuis l'iPhone",
+        "Une scène prise avec un iPhone.",
+        2,
+        1,
+        2,
+    ),
+    ("jpeg_orient3_landscape.jpg", "Paysage", "Un paysage large sous un ciel clair.", 1, 1, 1),
+    ("jpeg_nokia-n70_iptc.jpg", "Grandes lettres", "Un bâtiment aux grandes lettres.", 2, 2, 0),
     (
         "png_screenshot_transportr-departs-fr.png",
         "Prochains départs",
         "Capture d'écran des prochains départs.",
         0,
         2,
+        None,
+    ),
+    (
+        "jpeg_xiaomi-mi9t_orient6.jpg",
+        "Dans l'entrée",
+        "Un appareil posé dans l'entrée d'un appartement.",
+        2,
+        0,
+        None,
     ),
 ]
+VOTERS = 5
 
 
 class Command(BaseCommand):
-    help = "Creates the demo contest, riders with processed photos, and a staff login."
+    help = "Creates the demo contest, riders with processed photos, votes and staff logins."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=8000)
@@ -63,10 +91,17 @@ class Command(BaseCommand):
         contest, created = Contest.objects.get_or_create(
             slug="couvertures-2027",
             defaults={
-                "title": "Vos photos en couverture des fiches horaires 2027",
-                "pitch": "Montrez-nous votre réseau : les plus belles photos feront la "
+                "title_fr": "Vos photos en couverture des fiches horaires 2027",
+                "title_en": "Your photos on the covers of the 2027 timetables",
+                "pitch_fr": "Montrez-nous votre réseau : les plus belles photos feront la "
                 "couverture des fiches horaires de l'année prochaine.",
-                "rules_text": RULES,
+                "pitch_en": "Show us your network: the best photos will be on the covers of "
+                "next year's timetables.",
+                "rules_text_fr": RULES,
+                # The operator's branding (the admin checks the colours' contrast).
+                "brand_name": "Réseau Démo",
+                "brand_colour": "#00665e",
+                "brand_text_colour": "#ffffff",
                 "rules_version": "2026-11",
                 "opens_at": timezone.now() - timedelta(days=1),
                 "closes_at": timezone.now() + timedelta(days=15),
@@ -75,42 +110,41 @@ class Command(BaseCommand):
         )
         if created:
             for position, name in enumerate(["Lumières de la ville", "Saisons", "Du quotidien"]):
-                Theme.objects.create(contest=contest, name=name, position=position)
-        if not Entry.objects.filter(contest=contest).exists():
-            self._add_entries(contest)
+                Theme.objects.create(contest=contest, name_fr=name, position=position)
+        logins = {
+            "staff": self._staff("staff", superuser=True),
+            "moderation": self._staff("moderation", group="Moderators"),
+            "jury": self._staff("jury", group="Jury chair"),
+            "marketing": self._staff("marketing", group="Marketing"),
+        }
+        # The worker of `make run` starts after this command: the photos are prepared here,
+        # in this process, so that the gallery is full and the worker's queue empty.
+        eager = current_app.conf.task_always_eager
+        current_app.conf.task_always_eager = True
+        try:
+            if not Entry.objects.filter(contest=contest).exists():
+                self._add_entries(contest)
+            self._publish(contest, moderator=logins["moderation"][0])
+        finally:
+            current_app.conf.task_always_eager = eager
+        self._add_guides(contest)
+        self.stdout.write(self._logins(contest, port=port, logins=logins))
 
+    def _staff(self, username: str, *, group: str = "", superuser: bool = False) -> Any:
+        """A staff login with a new password each run: (user, password)."""
         password = secrets.token_urlsafe(12)
-        user_model = get_user_model()
-        staff, _ = user_model.objects.get_or_create(
-            username="staff", defaults={"email": "staff@coverline.localhost"}
+        user, _ = get_user_model().objects.get_or_create(
+            username=username, defaults={"email": f"{username}@coverline.localhost"}
         )
-        staff.is_staff = staff.is_superuser = True
-        staff.set_password(password)
-        staff.save()
-        moderator_password = secrets.token_urlsafe(12)
-        moderator, _ = user_model.objects.get_or_create(
-            username="moderation", defaults={"email": "moderation@coverline.localhost"}
-        )
-        moderator.is_staff = True
-        moderator.set_password(moderator_password)
-        moderator.save()
-        moderator.groups.add(Group.objects.get(name="Moderators"))
-        chair_password = secrets.token_urlsafe(12)
-        chair, _ = user_model.objects.get_or_create(
-            username="jury", defaults={"email": "jury@coverline.localhost"}
-        )
-        chair.is_staff = True
-        chair.set_password(chair_password)
-        chair.save()
-        chair.groups.add(Group.objects.get(name="Jury chair"))
-        marketing_password = secrets.token_urlsafe(12)
-        marketing, _ = user_model.objects.get_or_create(
-            username="marketing", defaults={"email": "marketing@coverline.localhost"}
-        )
-        marketing.is_staff = True
-        marketing.set_password(marketing_password)
-        marketing.save()
-        marketing.groups.add(Group.objects.get(name="Marketing"))
+        user.is_staff = True
+        user.is_superuser = superuser
+        user.set_password(password)
+        user.save()
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return user, password
+
+    def _add_guides(self, contest: Contest) -> None:
         # The covers app sits above this one: reached through the app registry.
         guide_model = apps.get_model("covers", "Guide")
         if not guide_model.objects.filter(contest=contest).exists():
@@ -127,26 +161,42 @@ class Command(BaseCommand):
                 band_colour="#7A1F5C",
                 position=1,
             )
+
+    def _logins(self, contest: Contest, *, port: int, logins: dict[str, Any]) -> str:
+        """What `make run` prints last: the site, then one login per staff role."""
         base = f"http://127.0.0.1:{port}"
+        slug = contest.slug
+
+        def staff(role: str, url: str, username: str, note: str = "") -> str:
+            password = logins[username][1]
+            return (
+                f"  {role:<11} {base}{url}\n{'':14}user: {username}  password: {password}{note}\n"
+            )
+
         juror_links = "".join(
-            f"  Juror {email}: {base}{reverse('contest:signin_link')}{get_query_string(user)}"
-            f"&suite={reverse('jury:home', args=[contest.slug])}\n"
+            f"  {'Juror':<11} {base}{reverse('contest:signin_link')}{get_query_string(user)}"
+            f"&suite={reverse('jury:home', args=[slug])}\n{'':14}({email}: sign-in link, "
+            "works once, for an hour)\n"
             for email, user in self._seat_jurors(contest)
         )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"\nDemo ready.\n  Contest: {base}/concours/{contest.slug}/participer/\n"
-                f"  Admin:   {base}{reverse('admin:index')}  user: staff  password: {password}\n"
-                f"  Moderation: {base}{reverse('moderation:queue')}  user: moderation  password: "
-                f"{moderator_password}\n"
-                f"  Jury chair: {base}{reverse('jury:chair', args=[contest.slug])}  user: jury  "
-                f"password: {chair_password}\n"
-                f"  Covers (marketing): {base}{reverse('covers:overview', args=[contest.slug])}  "
-                f"user: marketing  password: {marketing_password} (the chair's login locks)\n"
-                f"{juror_links}"
-                "  (a juror's link works once, for an hour; the rounds need approved photos)\n"
-                "  Sign-in links to riders are printed in this terminal (console e-mail).\n"
+        return self.style.SUCCESS(
+            f"\nCoverline is ready on {base}/\n"
+            f"  Contest     {base}{reverse('gallery:landing', args=[slug])}\n"
+            f"  Gallery     {base}{reverse('gallery:gallery', args=[slug])}\n"
+            f"  Take part   {base}{reverse('contest:enter', args=[slug])}\n"
+            "              (riders, parents and voters sign in by e-mailed link: the e-mails "
+            "are printed in this terminal)\n"
+            "Staff logins (new passwords each run):\n"
+            + staff("Admin", reverse("admin:index"), "staff")
+            + staff("Moderator", reverse("moderation:queue"), "moderation")
+            + staff(
+                "Marketing",
+                reverse("gallery:relay", args=[slug]),
+                "marketing",
+                f"  (covers: {reverse('covers:overview', args=[slug])})",
             )
+            + staff("Jury chair", reverse("jury:chair", args=[slug]), "jury")
+            + juror_links
         )
 
     def _seat_jurors(self, contest: Contest) -> list[tuple[str, Any]]:
@@ -196,8 +246,10 @@ class Command(BaseCommand):
                 ip_address="127.0.0.1",
             )
             riders.append(rider)
-        for file_name, title, caption, theme_index, rider_index in DEMO_PHOTOS:
-            upload = self._photo(file_name, seed=len(file_name))
+        for index, (file_name, title, caption, theme_index, rider_index, _votes) in enumerate(
+            DEMO_PHOTOS
+        ):
+            upload = self._photo(file_name, seed=index + 2)
             info = imaging.inspect_upload(upload, size=upload.size, policy=upload_policy())
             services.entry_submit(
                 contest=contest,
@@ -212,7 +264,70 @@ class Command(BaseCommand):
                     )
                 ],
             )
-        self.stdout.write(f"Added {len(DEMO_PHOTOS)} demo photos; the worker processes them.")
+        self.stdout.write(f"Added {len(DEMO_PHOTOS)} demo photos.")
+
+    def _publish(self, contest: Contest, *, moderator: Any) -> None:
+        """Approves the demo photos meant to be public and gives them their votes.
+
+        Only photos still waiting are approved (a re-run keeps what a moderator decided in
+        the demo since), and only photos without votes get them. The moderation and gallery
+        apps sit above this one: their rows are written through the app registry, as their
+        services would write them (an audit row, no e-mail for a demo rider).
+        """
+        event_model = apps.get_model("moderation", "ModerationEvent")
+        vote_model = apps.get_model("gallery", "Vote")
+        voters = self._voters()
+        entries = Entry.objects.filter(contest=contest).select_related("photo")
+        for photo_id in entries.exclude(photo__status=Photo.Status.READY).values_list(
+            "photo_id", flat=True
+        ):
+            # A demo made before the worker ran: prepared here rather than by the worker.
+            photo_process(photo_id=photo_id)
+        now = timezone.now()
+        for _file, title, _caption, _theme, _rider, votes in DEMO_PHOTOS:
+            entry = entries.filter(title=title).first()
+            if votes is None or entry is None:
+                continue
+            entry.photo.refresh_from_db()
+            if (
+                entry.moderation == Entry.Moderation.PENDING
+                and entry.photo.status == Photo.Status.READY
+            ):
+                Entry.objects.filter(pk=entry.pk, version=entry.version).update(
+                    moderation=Entry.Moderation.APPROVED,
+                    version=F("version") + 1,
+                    decided_by=moderator,
+                    decided_at=now,
+                    approved_renditions=renditions_hash(entry.photo.renditions.all()),
+                )
+                event_model.objects.create(
+                    entry=entry,
+                    actor=moderator,
+                    action="approve",
+                    from_state=Entry.Moderation.PENDING,
+                    to_state=Entry.Moderation.APPROVED,
+                    note="demo",
+                )
+            if votes and not vote_model.objects.filter(entry=entry).exists():
+                vote_model.objects.bulk_create(
+                    vote_model(entry=entry, user=voter) for voter in voters[:votes]
+                )
+                Entry.objects.filter(pk=entry.pk).update(vote_count=votes)
+        services.contest_gallery_changed(contest_id=contest.pk)
+
+    def _voters(self) -> list[Any]:
+        """Demo voters: verified e-mail addresses with no password (votes need no more)."""
+        voters = []
+        for n in range(1, VOTERS + 1):
+            email = f"voter{n}@coverline.localhost"
+            user, created = get_user_model().objects.get_or_create(
+                username=email, defaults={"email": email}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save()
+            voters.append(user)
+        return voters
 
     def _photo(self, file_name: str, seed: int) -> File:
         path = Path(SHARED_PHOTOS) / file_name
@@ -224,7 +339,9 @@ class Command(BaseCommand):
         image = Image.new("RGB", (1600, 1200), (seed * 37 % 256, 90, 160))
         draw = ImageDraw.Draw(image)
         for i in range(12):
-            draw.ellipse((i * 120, i * 80, i * 120 + 300, i * 80 + 200), fill=(255, i * 20, 80))
+            # Shapes of their own per photo, or the duplicate finder would pair them all.
+            x, y = (i * 120 + seed * 211) % 1400, (i * 80 * seed) % 1000
+            draw.ellipse((x, y, x + 300, y + 200), fill=(255, i * 20, 80))
         import io
 
         buffer = io.BytesIO()
