@@ -6,7 +6,10 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # The address `make run` serves: the links its worker e-mails (SITE_URL) must lead there too.
 SITE_URL ?= http://127.0.0.1:$(PORT)
-DEV_ENV := DEBUG=1 PYTHONUNBUFFERED=1 SITE_URL=$(SITE_URL)
+# E-mail is printed by the worker in `make run`, even if .env names a real server
+# (`make run DEV_EMAIL_URL=smtp://127.0.0.1:1025` to try one).
+DEV_EMAIL_URL ?= consolemail://
+DEV_ENV := DEBUG=1 PYTHONUNBUFFERED=1 SITE_URL=$(SITE_URL) EMAIL_URL=$(DEV_EMAIL_URL)
 VAR := $(or $(COVERLINE_VAR_DIR),var)
 
 .PHONY: run test lint format messages install demo clean bench

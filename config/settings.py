@@ -311,10 +311,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "photos.tasks.requeue_stuck_photos",
         "schedule": timedelta(minutes=2),
     },
-    "requeue-decision-emails": {
-        "task": "moderation.tasks.requeue_decision_emails",
-        "schedule": timedelta(minutes=5),
-    },
     "moderation-digest": {
         "task": "moderation.tasks.send_moderation_digest",
         "schedule": timedelta(minutes=30),
@@ -355,6 +351,10 @@ vars().update(EMAIL_CONFIG)
 # A mail server that accepts the connection and then stalls must not hold a worker forever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Coverline <concours@localhost>")
+# The HTML e-mails' header band (a branded contest's mail uses the contest's instead).
+EMAIL_BRAND_NAME = env.str("EMAIL_BRAND_NAME", default="Coverline")
+EMAIL_BRAND_COLOUR = env.str("EMAIL_BRAND_COLOUR", default="#0b5c8a")
+EMAIL_BRAND_TEXT_COLOUR = env.str("EMAIL_BRAND_TEXT_COLOUR", default="#ffffff")
 
 # Security headers. The CSP allows only our own scripts and styles (htmx is vendored);
 # previews of chosen photos use blob: URLs.

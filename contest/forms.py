@@ -6,12 +6,16 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from contest.models import Contest, Participant, Theme
+from contest.models import Contest, Entry, Participant, Theme
 from photos import imaging
 from photos.services import upload_policy
+from transit import selectors as transit
+from transit.gtfs import search_key
+from transit.models import Line
 
 REJECTION_MESSAGES = {
     "empty": _("The file is empty."),
@@ -107,7 +111,120 @@ class ConsentForm(forms.Form):
                 del self.fields[field]
 
 
-class EntryForm(forms.Form):
+class PlaceFields(forms.Form):
+    """Optional line and stop where the photo was taken, from the contest's network.
+
+    Without JavaScript: a select of the lines and the stop's name, resolved here. With it,
+    static/js/combobox.js turns both into pickers and puts the chosen stop's id in stop_id.
+    Whether the line serves the stop is the service's rule (contest.services).
+    """
+
+    line = forms.ModelChoiceField(
+        label=_("Line"),
+        queryset=Line.objects.none(),
+        required=False,
+        empty_label=_("No line"),
+    )
+    stop = forms.CharField(
+        label=_("Stop"),
+        max_length=255,
+        required=False,
+        help_text=_("The stop's name, for example “Commerce”."),
+    )
+    stop_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def setup_place(self, *, contest: Contest, current: Entry | None = None) -> None:
+        """Fills the pickers from the contest's network, or removes them when it has none."""
+        self.network = contest.network
+        self.current_stop = current.stop if current else None
+        if self.network is None:
+            for name in ("line", "stop", "stop_id"):
+                del self.fields[name]
+            return
+        lines = transit.lines_offered(network=self.network)
+        if current is not None and current.line_id is not None:
+            # A line gone from the latest feed stays the entry's own, and can be kept.
+            lines = Line.objects.filter(pk=current.line_id) | lines
+        line_field = cast(forms.ModelChoiceField, self.fields["line"])
+        line_field.queryset = lines
+        slug = self.network.slug
+        line_field.widget.attrs.update(
+            {
+                "class": "line-select",
+                "data-suggest": reverse("transit:lines_suggest", args=[slug]),
+            }
+        )
+        self.fields["stop"].widget.attrs.update(
+            {
+                "class": "stop-input",
+                "autocomplete": "off",
+                "data-suggest": reverse("transit:stops_suggest", args=[slug]),
+            }
+        )
+        self.fields["stop_id"].widget.attrs.update({"class": "stop-id"})
+
+    def clean_stop_id(self) -> int | None:
+        value = self.cleaned_data.get("stop_id")
+        return value if value and value > 0 else None
+
+    def _resolve_stop(self) -> None:
+        """Turns the stop's name (or the id the picker chose) into a Stop, or an error."""
+        if self.network is None or "stop" not in self.cleaned_data:
+            return
+        name = " ".join(self.cleaned_data["stop"].split())
+        self.cleaned_data["stop"] = None
+        if not name:
+            return
+        key = search_key(name)
+        picked = self.cleaned_data.get("stop_id")
+        current = self.current_stop
+        if current is not None and search_key(current.name) == key and picked in (None, current.pk):
+            # The entry's own stop, offered or not (a newer feed may have dropped it).
+            self.cleaned_data["stop"] = current
+            return
+        if picked is not None:
+            # The picker's choice, unless the name was edited afterwards.
+            stop = transit.stops_offered(network=self.network).filter(pk=picked).first()
+            if stop is not None and stop.search_key == key:
+                self.cleaned_data["stop"] = stop
+                return
+        stop, close = transit.stop_resolve(network=self.network, name=name)
+        if stop is not None:
+            self.cleaned_data["stop"] = stop
+            return
+        if close:
+            message = _("No stop is called “%(name)s”. Did you mean: %(names)s?") % {
+                "name": name,
+                "names": ", ".join(_("“%(name)s”") % {"name": stop} for stop in close),
+            }
+        else:
+            message = _(
+                "No stop is called “%(name)s”. Check the spelling, or leave the field empty."
+            ) % {"name": name}
+        self.add_error("stop", message)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self._resolve_stop()
+        return data
+
+
+class EntryPlaceForm(PlaceFields):
+    """The line and stop of a photo already sent, changed from "My photos"."""
+
+    def __init__(self, data: Any = None, *, entry: Entry) -> None:
+        super().__init__(
+            data,
+            initial={
+                "line": entry.line_id,
+                "stop": entry.stop.name if entry.stop else "",
+                "stop_id": entry.stop_id,
+            },
+        )
+        self.setup_place(contest=entry.contest, current=entry)
+
+
+class EntryForm(PlaceFields):
     photo = forms.FileField(
         label=_("Photo"),
         widget=forms.ClearableFileInput(
@@ -132,6 +249,7 @@ class EntryForm(forms.Form):
         theme_field.queryset = themes
         if not contest.themes.exists():
             del self.fields["theme"]
+        self.setup_place(contest=contest)
         self.info: imaging.UploadInfo | None = None
 
     def clean_photo(self) -> Any:

@@ -105,7 +105,7 @@ def enrollment_current(*, contest: Contest, participant: Participant) -> Enrollm
 def entries_of_participant(*, contest: Contest, participant: Participant) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(contest=contest, participant=participant)
-        .select_related("photo", "theme")
+        .select_related("photo", "theme", "line", "stop")
         .prefetch_related(
             Prefetch(
                 "photo__renditions",
@@ -113,6 +113,16 @@ def entries_of_participant(*, contest: Contest, participant: Participant) -> Que
                 to_attr="thumbs",
             )
         )
+    )
+
+
+def entry_of_participant(
+    *, contest: Contest, participant: Participant, entry_id: int
+) -> Entry | None:
+    return (
+        Entry.objects.filter(contest=contest, participant=participant, pk=entry_id)
+        .select_related("contest__network", "line", "stop")
+        .first()
     )
 
 

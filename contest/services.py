@@ -23,9 +23,11 @@ from contest.models import Contest, Enrollment, Entry, Participant, Theme
 from contest.selectors import entries_counted, signin_link_lifetime
 from core.errors import ApplicationError
 from core.network import network_hash, rate_limit_hit
-from notifications.services import message_queue
+from notifications.services import fingerprint, message_queue
 from photos import imaging
 from photos.services import photo_create, photo_delete_original
+from transit.models import Line, Stop
+from transit.selectors import line_serves
 
 PARENT_SALT = "coverline.parent-confirmation"
 PARENT_LINK_MAX_AGE = 14 * 24 * 3600
@@ -36,11 +38,13 @@ class SignInRateLimited(ApplicationError):
 
 
 class EntryRefused(ApplicationError):
-    """An entry breaks a contest rule. `index` is the photo's position in the form, or None."""
+    """An entry breaks a contest rule. `index` is the photo's position among the drafts, or
+    None; `field` the form field the message belongs next to."""
 
-    def __init__(self, message: str, index: int | None = None) -> None:
+    def __init__(self, message: str, index: int | None = None, field: str = "photo") -> None:
         super().__init__(message)
         self.index = index
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class EntryDraft:
     title: str
     caption: str
     theme: Theme | None
+    line: Line | None = None
+    stop: Stop | None = None
 
 
 def participant_request_signin(
@@ -90,6 +96,7 @@ def participant_request_signin(
         + urlencode({"suite": next_url})
     )
     message_queue(
+        key=f"signin:{user.pk}:{fingerprint(link)}",
         to=email,
         template="contest/email/signin",
         context={"link": link, "for_vote": for_vote, **signin_link_lifetime()},
@@ -175,6 +182,7 @@ def participant_send_parent_request(
         {"p": participant.pk, "e": participant.parent_email}, salt=PARENT_SALT, compress=True
     )
     message_queue(
+        key=f"parent:{participant.pk}:{fingerprint(token)}",
         to=participant.parent_email,
         template="contest/email/parent",
         context={
@@ -270,6 +278,74 @@ def upload_advice(*, contest_id: int, size: tuple[int, int]) -> list[str]:
     return [text for adviser in _upload_advisers if (text := adviser(contest_id, size))]
 
 
+def _check_place(
+    *,
+    contest: Contest,
+    line: Line | None,
+    stop: Stop | None,
+    index: int | None = None,
+    kept: tuple[int | None, int | None] = (None, None),
+) -> None:
+    """Raises EntryRefused unless the line and stop are the contest network's own, and the
+    line calls at the stop (when the feed says which stops it serves).
+
+    `kept`: the entry's current line and stop ids, which stay allowed once a newer feed
+    has made them inactive (the entry keeps its tag).
+    """
+    kept_line, kept_stop = kept
+    if line is not None and (
+        line.network_id != contest.network_id or (not line.active and line.pk != kept_line)
+    ):
+        raise EntryRefused(
+            _("Choose one of the lines of this contest's network."), index, field="line"
+        )
+    if stop is not None and (
+        stop.network_id != contest.network_id or (not stop.active and stop.pk != kept_stop)
+    ):
+        raise EntryRefused(
+            _("Choose one of the stops of this contest's network."), index, field="stop"
+        )
+    if line is not None and stop is not None and line_serves(line=line, stop=stop) is False:
+        raise EntryRefused(
+            _("Line %(line)s does not stop at “%(stop)s”: choose another stop or another line.")
+            % {"line": line.short_name or line.long_name, "stop": stop.name},
+            index,
+            field="stop",
+        )
+
+
+def entry_update_place(
+    *, entry: Entry, participant: Participant, line: Line | None, stop: Stop | None
+) -> Entry:
+    """Sets or changes where the rider's photo was taken, until it is moderated.
+
+    Raises EntryRefused for a line or stop not of the contest's network, or not consistent,
+    and once a moderator has decided: the conditional UPDATE below loses to a decision
+    made in between, rather than overwriting what the moderator saw.
+    """
+    if entry.participant_id != participant.pk:
+        raise EntryRefused(_("This photo is not yours."))
+    _check_place(contest=entry.contest, line=line, stop=stop, kept=(entry.line_id, entry.stop_id))
+    # Not a decision: the entry's version (the moderators' guard) is left as it is.
+    updated = Entry.objects.filter(
+        pk=entry.pk, participant=participant, moderation=Entry.Moderation.PENDING
+    ).update(line=line, stop=stop)
+    if not updated:
+        raise EntryRefused(
+            _("This photo has been moderated: its line and stop can no longer be changed.")
+        )
+    entry.line, entry.stop = line, stop
+    return entry
+
+
+def _check_drafts(*, contest: Contest, drafts: Sequence[EntryDraft], hashes: list[str]) -> None:
+    """The checks of one post that need no lock: each photo once, each place consistent."""
+    for index, (draft, digest) in enumerate(zip(drafts, hashes, strict=True)):
+        if digest in hashes[:index]:
+            raise EntryRefused(_("You chose the same photo twice."), index)
+        _check_place(contest=contest, line=draft.line, stop=draft.stop, index=index)
+
+
 def entry_submit(
     *, contest: Contest, participant: Participant, drafts: Sequence[EntryDraft]
 ) -> list[Entry]:
@@ -282,9 +358,7 @@ def entry_submit(
     if not participant.profile_complete or participant.needs_parent_confirmation:
         raise EntryRefused(_("Your profile is not complete yet."))
     hashes = [imaging.sha256_of(draft.upload) for draft in drafts]
-    for index, digest in enumerate(hashes):
-        if digest in hashes[:index]:
-            raise EntryRefused(_("You chose the same photo twice."), index)
+    _check_drafts(contest=contest, drafts=drafts, hashes=hashes)
 
     stored: list[str] = []
     try:
@@ -319,6 +393,8 @@ def entry_submit(
                             participant=participant,
                             photo=photo,
                             theme=draft.theme,
+                            line=draft.line,
+                            stop=draft.stop,
                             title=draft.title.strip(),
                             caption=draft.caption.strip(),
                             sha256=digest,

@@ -16,5 +16,10 @@ urlpatterns = [
     path("concours/<slug:slug>/reglement/", views.rules, name="rules"),
     path("concours/<slug:slug>/envoyer/", views.upload, name="upload"),
     path("concours/<slug:slug>/mes-photos/", views.my_entries, name="my_entries"),
+    path(
+        "concours/<slug:slug>/mes-photos/<int:entry_id>/lieu/",
+        views.entry_place,
+        name="entry_place",
+    ),
     path("concours/<slug:slug>/marque.css", views_brand.brand_css, name="brand_css"),
 ]

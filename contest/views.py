@@ -22,8 +22,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from contest import selectors, services
-from contest.forms import ConsentForm, ProfileForm, SignInForm, entry_formset_class
-from contest.models import Contest, Participant
+from contest.forms import (
+    ConsentForm,
+    EntryPlaceForm,
+    ProfileForm,
+    SignInForm,
+    entry_formset_class,
+)
+from contest.models import Contest, Entry, Participant
 from core.http import AuthenticatedHttpRequest
 from core.network import client_ip
 
@@ -263,6 +269,8 @@ def upload(
         prefix="photos",
     )
     if request.method == "POST" and formset.is_valid():
+        # The filled blocks, whichever they are: a refusal's index is among these.
+        used = [form for form in formset.forms if form.has_changed() and form.info is not None]
         drafts = [
             services.EntryDraft(
                 upload=form.cleaned_data["photo"],
@@ -270,15 +278,17 @@ def upload(
                 title=form.cleaned_data["title"],
                 caption=form.cleaned_data["caption"],
                 theme=form.cleaned_data.get("theme"),
+                line=form.cleaned_data.get("line"),
+                stop=form.cleaned_data.get("stop"),
             )
-            for form in formset.forms
-            if form.has_changed() and form.info is not None
+            for form in used
         ]
         try:
             entries = services.entry_submit(contest=contest, participant=participant, drafts=drafts)
         except services.EntryRefused as exc:
-            if exc.index is not None and exc.index < len(formset.forms):
-                formset.forms[exc.index].add_error("photo", exc.message)
+            if exc.index is not None and exc.index < len(used):
+                form = used[exc.index]
+                form.add_error(exc.field if exc.field in form.fields else "photo", exc.message)
             else:
                 context["refusal"] = exc.message
         else:
@@ -348,3 +358,50 @@ def my_entries(
     }
     template = "contest/fragment_entries.html" if request.htmx else "contest/my_entries.html"
     return render(request, template, context)
+
+
+@contest_step
+@require_http_methods(["GET", "POST"])
+def entry_place(
+    request: AuthenticatedHttpRequest, contest: Contest, participant: Participant, entry_id: int
+) -> HttpResponse:
+    """Sets or changes the line and stop of one of the rider's photos, until moderation."""
+    entry = selectors.entry_of_participant(
+        contest=contest, participant=participant, entry_id=entry_id
+    )
+    if entry is None or contest.network_id is None:
+        raise Http404
+    back = reverse("contest:my_entries", args=[contest.slug])
+    if entry.moderation != Entry.Moderation.PENDING:
+        messages.error(
+            request, _("This photo has been moderated: its line and stop can no longer be changed.")
+        )
+        return redirect(back)
+    form = EntryPlaceForm(request.POST or None, entry=entry)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_update_place(
+                entry=entry,
+                participant=participant,
+                line=form.cleaned_data["line"],
+                stop=form.cleaned_data["stop"],
+            )
+        except services.EntryRefused as exc:
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.error(request, exc.message)
+                return redirect(back)
+        else:
+            messages.success(
+                request,
+                _("The line and stop of “%(title)s” are saved.") % {"title": entry.title},
+            )
+            return redirect(back)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "contest/entry_place.html",
+        {"contest": contest, "entry": entry, "form": form},
+        status=status,
+    )

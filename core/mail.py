@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Brand:
+    """Who the mail comes from and the HTML part's colours; empty: the configured ones."""
+
+    name: str = ""
+    colour: str = ""
+    text_colour: str = ""
 
 
 def sender(name: str = "") -> str:
@@ -20,14 +32,47 @@ def sender(name: str = "") -> str:
 
 
 def send_templated_mail(
-    *, to: str, template: str, context: dict[str, object], language: str, sender_name: str = ""
+    *,
+    to: str,
+    template: str,
+    context: dict[str, object],
+    language: str,
+    sender_name: str = "",
+    brand: Brand | None = None,
+    unsubscribe_url: str = "",
 ) -> None:
-    """Renders templates/<template>_subject.txt and _body.txt in `language`, then sends.
+    """Renders templates/<template>_subject.txt, _body.txt and _body.html in `language`,
+    then sends them as one multipart/alternative message.
 
-    `sender_name` is the operator's name a contest is branded with: riders get mail from
-    the network they know, not from the product.
+    The brand's name (a contest's operator) signs the mail: riders get mail from the network
+    they know, not from the product. `unsubscribe_url` adds the List-Unsubscribe headers
+    (RFC 8058 one-click) and a footer line; essential mail is sent without.
     """
+    brand = brand or Brand(name=sender_name)
+    context = {
+        **context,
+        "email_brand": Brand(
+            name=brand.name or settings.EMAIL_BRAND_NAME,
+            colour=brand.colour or settings.EMAIL_BRAND_COLOUR,
+            text_colour=brand.text_colour or settings.EMAIL_BRAND_TEXT_COLOUR,
+        ),
+        "unsubscribe_url": unsubscribe_url,
+    }
     with translation.override(language):
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
-        body = render_to_string(f"{template}_body.txt", context)
-    send_mail(subject, body, sender(sender_name), [to])
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body: str = render_to_string(f"{template}_body.txt", context)
+        try:
+            html = get_template(f"{template}_body.html").render({**context, "subject": subject})
+        except TemplateDoesNotExist:
+            html = ""
+        if unsubscribe_url:
+            body = body.rstrip() + "\n\n-- \n" + _("To stop receiving these e-mails:") + "\n"
+            body += unsubscribe_url + "\n"
+        headers = {"Content-Language": language}
+        if unsubscribe_url:
+            headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = EmailMultiAlternatives(subject, body, sender(brand.name), [to], headers=headers)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()

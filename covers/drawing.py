@@ -12,7 +12,7 @@ from PIL import Image
 from contest.models import Entry
 from covers import geometry, legibility, mockup
 from covers.models import CoverSettings, Crop, Guide
-from covers.selectors import crop_box, guide_format, guide_title_zone
+from covers.selectors import LineLook, crop_box, guide_format, guide_title_zone
 from covers.source import open_upright
 from photos.imaging import ImageDecodeError
 from photos.services import originals_storage
@@ -46,15 +46,19 @@ def logo_of(cover_settings: CoverSettings | None) -> Image.Image | None:
         return im.convert("RGBA")
 
 
-def design_of(guide: Guide, cover_settings: CoverSettings | None) -> mockup.CoverDesign:
+def design_of(
+    guide: Guide, cover_settings: CoverSettings | None, look: LineLook | None = None
+) -> mockup.CoverDesign:
+    """The cover's design; a guide for exactly one line (`look`, selectors.guide_line_look)
+    prints that line's number in its colours, as the operator's other printed matter does."""
     return mockup.CoverDesign(
         fmt=guide_format(guide),
         title=guide.name,
-        line_label=guide.line_label,
+        line_label=look.number if look else guide.line_label,
         title_zone=guide_title_zone(guide),
-        band_rgb=hex_rgb(guide.band_colour),
+        band_rgb=hex_rgb(look.band_colour if look else guide.band_colour),
         band_opacity=guide.band_opacity / 100,
-        text_rgb=hex_rgb(guide.text_colour),
+        text_rgb=hex_rgb(look.text_colour if look else guide.text_colour),
         logo=logo_of(cover_settings),
     )
 
@@ -86,7 +90,13 @@ def _jpeg(im: Image.Image) -> bytes:
 
 
 def draw_mockup(
-    *, guide: Guide, entry: Entry, crop: Crop, settings: CoverSettings | None, width: int = 900
+    *,
+    guide: Guide,
+    entry: Entry,
+    crop: Crop,
+    settings: CoverSettings | None,
+    look: LineLook | None = None,
+    width: int = 900,
 ) -> Drawn:
     """The cover as printed (JPEG), the same with the print lines, and the title's legibility."""
     frac = crop_box(crop)
@@ -95,7 +105,7 @@ def draw_mockup(
     need = max(1, round(width / max(frac.width, 1e-3)))
     whole, _shown = open_original(entry, min_size=(need, 1), crop=None)
     box = frac.to_box(whole.size)
-    design = design_of(guide, settings)
+    design = design_of(guide, settings, look)
     cover = mockup.render_mockup(whole, box, design, width_px=width)
     lines = mockup.render_mockup(whole, box, design, width_px=width, overlay=True)
     zone = geometry.zone_box(design.title_zone, design.fmt, box)

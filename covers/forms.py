@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from covers.models import HEX_COLOUR, Guide
+from transit.models import Line, Network
 
 _colour = RegexValidator(HEX_COLOUR, _("Give a colour such as #003A70."))
 
@@ -49,6 +50,30 @@ class GuideForm(forms.ModelForm):
             "needs",
             "position",
         )
+
+    transit_lines = forms.ModelMultipleChoiceField(
+        label=_("Lines of the network"),
+        queryset=Line.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The candidates can be narrowed to the photos taken on these lines. With exactly "
+            "one line, the cover prints its number in its colours."
+        ),
+    )
+
+    def __init__(self, *args: Any, network: Network | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if network is None:
+            del self.fields["transit_lines"]
+            return
+        # The network's current lines, and any line the guide keeps from an older feed.
+        chosen = self.instance.transit_lines.all() if self.instance.pk else Line.objects.none()
+        lines = Line.objects.filter(network=network, active=True) | chosen
+        field = cast(forms.ModelMultipleChoiceField, self.fields["transit_lines"])
+        field.queryset = lines.distinct().order_by("sort_order", "short_name", "pk")
+        if self.instance.pk:
+            field.initial = list(chosen)
 
     def clean_band_opacity(self) -> int:
         value = self.cleaned_data["band_opacity"]

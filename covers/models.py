@@ -57,6 +57,11 @@ class Guide(models.Model):
         _("line number"), max_length=8, blank=True, help_text=_("Printed in the title band.")
     )
     lines = models.CharField(_("lines served"), max_length=200, blank=True)
+    # The network's lines the guide is printed for (`lines` above stays the free text
+    # printed on it). With exactly one, the mock-up takes its number and colours.
+    transit_lines = models.ManyToManyField(
+        "transit.Line", blank=True, related_name="guides", verbose_name=_("transit lines")
+    )
     period = models.CharField(_("season or period"), max_length=80, blank=True)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices, default="DL")
     trim_width_mm = models.FloatField(_("trim width (mm)"), default=99)

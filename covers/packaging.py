@@ -24,7 +24,7 @@ from contest.models import Contest, Enrollment, Entry
 from covers import geometry, mockup, printing
 from covers.drawing import DrawingError, design_of, open_original
 from covers.models import CoverSettings, CreditProof, Crop, Guide, Pick
-from covers.selectors import crop_box, default_credit, guide_format
+from covers.selectors import crop_box, default_credit, guide_format, guide_line_look
 from photos.imaging import ImageDecodeError
 from photos.services import originals_storage
 
@@ -157,7 +157,7 @@ def _cover_files(
     cover = mockup.render_mockup(
         printed,
         geometry.Box(0, 0, printed.width, printed.height),
-        design_of(guide, cover_settings),
+        design_of(guide, cover_settings, guide_line_look(guide=guide)),
         width_px=1200,
     )
     png = io.BytesIO()

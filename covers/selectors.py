@@ -30,6 +30,8 @@ from jury.models import Round
 from jury.selectors import ResultRow, shortlist
 from photos.models import Rendition
 from photos.selectors import renditions_by_spec
+from transit.badges import badge_colours
+from transit.models import Line
 
 
 def settings_of(*, contest: Contest) -> CoverSettings:
@@ -44,6 +46,38 @@ def guides_of(*, contest: Contest) -> list[Guide]:
 
 def guide_of(*, contest: Contest, guide_id: int) -> Guide | None:
     return Guide.objects.filter(contest=contest, pk=guide_id).first()
+
+
+@dataclass(frozen=True)
+class LineLook:
+    """What a guide's single line gives its cover: the number and the colours."""
+
+    number: str
+    band_colour: str  # "#rrggbb", the line's colour
+    text_colour: str  # "#rrggbb", readable on it (transit.badges)
+
+
+def _look(line: Line) -> LineLook:
+    badge = badge_colours(line.colour, line.text_colour)
+    number = line.short_name or line.long_name or line.gtfs_id
+    return LineLook(number=number, band_colour=badge.background, text_colour=badge.text)
+
+
+def guide_lines(*, guide: Guide) -> list[Line]:
+    return list(guide.transit_lines.order_by("sort_order", "short_name", "pk")) if guide.pk else []
+
+
+def guides_line_looks(*, guides: list[Guide]) -> dict[int, LineLook | None]:
+    """Per guide id, its line's look when it has exactly one line, else None; one query."""
+    linked: dict[int, list[Line]] = {guide.pk: [] for guide in guides}
+    through = Guide.transit_lines.through
+    for row in through.objects.filter(guide__in=guides).select_related("line"):
+        linked[row.guide_id].append(row.line)
+    return {pk: _look(lines[0]) if len(lines) == 1 else None for pk, lines in linked.items()}
+
+
+def guide_line_look(*, guide: Guide) -> LineLook | None:
+    return guides_line_looks(guides=[guide])[guide.pk]
 
 
 def guide_format(guide: Guide) -> geometry.PrintFormat:
@@ -209,10 +243,17 @@ def _latest_mockups(guides: list[Guide]) -> dict[tuple[int, int], Mockup]:
 
 
 def guide_candidates(
-    *, contest: Contest, guides: list[Guide], found: list[Candidate] | None = None
+    *,
+    contest: Contest,
+    guides: list[Guide],
+    found: list[Candidate] | None = None,
+    line_ids: set[int] | None = None,
 ) -> dict[int, list[GuideCandidate]]:
-    """Per guide id, every candidate with its crop, ppi, mock-up, pick and eligibility."""
+    """Per guide id, every candidate with its crop, ppi, mock-up, pick and eligibility;
+    only those taken on one of `line_ids` when given (a guide's own lines)."""
     found = candidates(contest=contest) if found is None else found
+    if line_ids is not None:
+        found = [c for c in found if c.entry.line_id in line_ids]
     crops = {(c.guide_id, c.entry_id): c for c in Crop.objects.filter(guide__in=guides)}
     mockups = _latest_mockups(guides)
     picks = {(p.guide_id, p.entry_id): p for p in Pick.objects.filter(guide__in=guides)}

@@ -43,16 +43,20 @@ from covers.models import (
 from covers.packaging import PackagingError, write_package
 from covers.selectors import (
     Candidate,
+    LineLook,
     candidates,
     default_credit,
     guide_candidates,
     guide_format,
+    guide_line_look,
+    guides_line_looks,
     guides_of,
     ineligibility,
 )
 from notifications.services import message_queue
 from photos.models import Photo
 from photos.services import originals_storage
+from transit.models import Line
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +113,19 @@ def _check_guide(guide: Guide) -> None:
         raise CoverError(_("The title zone must lie inside the trim."))
 
 
-def guide_save(*, contest: Contest, guide: Guide, actor: User) -> Guide:
-    """Creates or updates a guide (from a validated form's instance); mock-ups follow."""
+def guide_save(
+    *, contest: Contest, guide: Guide, actor: User, lines: Iterable[Line] | None = None
+) -> Guide:
+    """Creates or updates a guide (from a validated form's instance); mock-ups follow.
+
+    `lines`, when given, become the guide's transit lines: lines of the contest's network.
+    """
     if guide.format in geometry.PRESETS:
         guide.trim_width_mm, guide.trim_height_mm = geometry.PRESETS[guide.format]
     _check_guide(guide)
+    chosen = list(lines) if lines is not None else None
+    if chosen and any(line.network_id != contest.network_id for line in chosen):
+        raise CoverError(_("Choose lines of the contest's transit network."))
     with transaction.atomic():
         _unlocked(contest)
         guide.contest = contest
@@ -121,6 +133,8 @@ def guide_save(*, contest: Contest, guide: Guide, actor: User) -> Guide:
             guide.version = F("version") + 1
         guide.save()
         guide.refresh_from_db()
+        if chosen is not None:
+            guide.transit_lines.set(chosen)
         _event(contest, CoverEvent.Action.GUIDE, actor=actor, guide=guide, detail=guide.name)
         covers_prepare(contest=contest, guides=[guide])
     return guide
@@ -225,9 +239,13 @@ def upload_print_advice(contest_id: int, size: tuple[int, int]) -> str | None:
 # --- crops and mock-ups ----------------------------------------------------------------------
 
 
-def mockup_key(guide: Guide, crop: Crop | None, photo: Photo, logo_version: int) -> str:
-    """Names what a mock-up is drawn from: a change to any of it draws a new one."""
+def mockup_key(
+    guide: Guide, crop: Crop | None, photo: Photo, logo_version: int, look: LineLook | None = None
+) -> str:
+    """Names what a mock-up is drawn from: a change to any of it draws a new one, the
+    guide's line's number or colours from a newer feed included."""
     parts = [
+        look,
         guide.pk,
         guide.version,
         crop.version if crop else 0,
@@ -259,6 +277,7 @@ def covers_prepare(*, contest: Contest, guides: list[Guide] | None = None) -> in
         or 0
     )
     crops = {(c.guide_id, c.entry_id): c for c in Crop.objects.filter(guide__in=guides)}
+    looks = guides_line_looks(guides=guides)
     # Settled: drawn, given up on, or being drawn by a job still in time. A mock-up pending
     # for longer than a job may take lost its job (worker gone, broker down): sent again.
     fresh = timezone.now() - MOCKUP_STALE
@@ -279,7 +298,7 @@ def covers_prepare(*, contest: Contest, guides: list[Guide] | None = None) -> in
                 continue
             crop = crops.get((guide.pk, candidate.entry.pk))
             if crop is not None and crop.photo_hash == photo.renditions_hash:
-                key = mockup_key(guide, crop, photo, logo_version)
+                key = mockup_key(guide, crop, photo, logo_version, looks[guide.pk])
                 if (guide.pk, candidate.entry.pk, key) in ready:
                     continue
             tasks.prepare_cover.delay_on_commit(guide.pk, candidate.entry.pk)
@@ -402,7 +421,8 @@ def cover_prepare(*, guide_id: int, entry_id: int) -> Mockup | None:
     crop = crop_suggest(guide=guide, entry=entry)
     cover_settings = CoverSettings.objects.filter(contest=guide.contest).first()
     logo_version = cover_settings.logo_version if cover_settings else 0
-    key = mockup_key(guide, crop, entry.photo, logo_version)
+    look = guide_line_look(guide=guide)
+    key = mockup_key(guide, crop, entry.photo, logo_version, look)
     mockup, _created = Mockup.objects.get_or_create(guide=guide, entry=entry, key=key)
     if mockup.state == Mockup.State.READY or mockup.attempts >= MOCKUP_MAX_ATTEMPTS:
         return mockup
@@ -413,7 +433,9 @@ def cover_prepare(*, guide_id: int, entry_id: int) -> Mockup | None:
     from covers import drawing
 
     try:
-        drawn = drawing.draw_mockup(guide=guide, entry=entry, crop=crop, settings=cover_settings)
+        drawn = drawing.draw_mockup(
+            guide=guide, entry=entry, crop=crop, settings=cover_settings, look=look
+        )
     except drawing.DrawingError as exc:
         logger.warning("mock-up %s failed: %s", mockup.pk, exc)
         Mockup.objects.filter(pk=mockup.pk).update(state=Mockup.State.FAILED)
@@ -647,6 +669,7 @@ def proofs_send(*, contest: Contest, base_url: str) -> int:
             continue
         participant = entry.participant
         message_queue(
+            key=f"cover-proof:{proof.pk}",
             to=participant.email,
             template="covers/email/proof",
             context={
@@ -657,7 +680,7 @@ def proofs_send(*, contest: Contest, base_url: str) -> int:
                 "url": base_url.rstrip("/") + reverse("covers:proof", args=[proof.token]),
             },
             language=participant.language,
-            sender_name=contest.brand_name,
+            brand=contest,
         )
         CreditProof.objects.filter(pk=proof.pk).update(sent_at=timezone.now())
         _event(
@@ -721,6 +744,7 @@ def results_publish(*, contest: Contest, actor: User, base_url: str) -> CoverSet
         for entry in others:
             participant = entry.participant
             message_queue(
+                key=f"results:{contest.pk}:{participant.pk}",
                 to=participant.email,
                 template="covers/email/results",
                 context={
@@ -728,7 +752,7 @@ def results_publish(*, contest: Contest, actor: User, base_url: str) -> CoverSet
                     "url": url,
                 },
                 language=participant.language,
-                sender_name=contest.brand_name,
+                brand=contest,
             )
     cover_settings.refresh_from_db()
     return cover_settings
@@ -832,6 +856,7 @@ def package_key(guide: Guide) -> str:
     parts = [
         guide.pk,
         guide.version,
+        guide_line_look(guide=guide),
         [
             (
                 p.slot,

@@ -126,10 +126,15 @@ def settings_update(request: Staff, slug: str) -> HttpResponse:
 def guide_edit(request: Staff, slug: str, guide_id: int | None = None) -> HttpResponse:
     contest = contest_or_404(slug)
     guide = _guide_or_404(contest, guide_id) if guide_id else Guide(contest=contest)
-    form = GuideForm(request.POST or None, instance=guide)
+    form = GuideForm(request.POST or None, instance=guide, network=contest.network)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.guide_save(contest=contest, guide=form.instance, actor=request.user)
+            saved = services.guide_save(
+                contest=contest,
+                guide=form.instance,
+                actor=request.user,
+                lines=form.cleaned_data.get("transit_lines"),
+            )
         except CoverError as exc:
             form.add_error(None, exc.message)
         else:
@@ -154,6 +159,10 @@ def guide_delete(request: Staff, slug: str, guide_id: int) -> HttpResponse:
     return _to_overview(contest)
 
 
+# The candidates page's query parameter narrowing it to the guide's lines.
+OWN_LINES = "ses-lignes"
+
+
 @require_GET
 @edit_required
 def candidates(request: Staff, slug: str, guide_id: int) -> HttpResponse:
@@ -163,7 +172,14 @@ def candidates(request: Staff, slug: str, guide_id: int) -> HttpResponse:
         # Asks for what is missing (a new candidate, a lost job); the page's polls only
         # read, or each poll would send the same jobs again while the worker is busy.
         services.covers_prepare(contest=contest, guides=[guide])
-    rows = selectors.guide_candidates(contest=contest, guides=[guide])[guide.pk]
+    guide_lines = selectors.guide_lines(guide=guide)
+    # Narrowed to the photos taken on the guide's lines when asked (and it has some).
+    own_lines = bool(guide_lines) and request.GET.get(OWN_LINES) == "1"
+    rows = selectors.guide_candidates(
+        contest=contest,
+        guides=[guide],
+        line_ids={line.pk for line in guide_lines} if own_lines else None,
+    )[guide.pk]
     pending = any(
         r.mockup is None or r.mockup.state == Mockup.State.PENDING
         for r in rows
@@ -174,6 +190,8 @@ def candidates(request: Staff, slug: str, guide_id: int) -> HttpResponse:
         "guide": guide,
         "rows": rows,
         "lines": request.GET.get("lignes") == "1",
+        "guide_lines": guide_lines,
+        "own_lines": own_lines,
         "pending": pending,
         "cover_settings": selectors.settings_of(contest=contest),
         "slots": range(guide.needs),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from contest.models import Contest, Entry
 from gallery import selectors
-from gallery.views import absolute_url, contest_or_404
+from gallery.views import absolute_url, contest_or_404, line_number, place_label
 from photos.models import Rendition
 
 
@@ -85,6 +85,13 @@ class ApprovedPhotosFeed(Feed):
         # The summary is typed HTML: a rider's "&" or "<" is text, never markup.
         return escape(f"{item.entry.caption} — {self._credit(item)}")
 
+    def item_categories(self, item: FeedItem) -> list[str]:
+        # The line as an Atom category: a scheduling tool can route a line's photos to
+        # that line's page or hashtag.
+        if item.entry.line is None:
+            return []
+        return [_("Line %(number)s") % {"number": line_number(item.entry.line)}]
+
     def item_extra_kwargs(self, item: FeedItem) -> dict[str, Any]:
         content = render_to_string(
             "gallery/fragment_feed_content.html",
@@ -92,6 +99,7 @@ class ApprovedPhotosFeed(Feed):
                 "entry": item.entry,
                 "image": item.image,
                 "image_url": item.image_url,
+                "place": place_label(item.entry),
                 "credit": self._credit(item),
             },
         )

@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Cast, Mod, TruncHour
 
 from contest.models import Enrollment, Entry
@@ -172,13 +182,24 @@ def campaign_entries(*, contest_id: int, count: int) -> Sequence[Entry]:
 # --- lines: badges, the gallery's line filter and the line pages -------------------------
 
 
-def network_line_colours(*, network_id: int) -> list[tuple[int, str, str]]:
-    """(id, colour, text colour) of every line of the network, in one query: what its
-    stylesheet draws and what its version is made of."""
-    return list(
-        Line.objects.filter(network_id=network_id)
-        .order_by("pk")
-        .values_list("pk", "colour", "text_colour")
+@dataclass(frozen=True)
+class LineColours:
+    network_slug: str  # empty when the network has no line
+    rows: Sequence[tuple[int, str, str]]  # (id, colour, text colour), by id
+
+
+def network_line_colours(*, network_id: int | None = None, network_slug: str = "") -> LineColours:
+    """The colours of every line of the network, and its slug, in one query: what its
+    stylesheet draws and what the stylesheet's version is made of."""
+    lines = Line.objects.all()
+    if network_id is not None:
+        lines = lines.filter(network_id=network_id)
+    else:
+        lines = lines.filter(network__slug=network_slug)
+    rows = list(lines.order_by("pk").values_list("pk", "colour", "text_colour", "network__slug"))
+    return LineColours(
+        network_slug=rows[0][3] if rows else network_slug,
+        rows=[(pk, colour, text) for pk, colour, text, _slug in rows],
     )
 
 
@@ -208,12 +229,58 @@ def line_stops_with_photos(*, contest_id: int, line_id: int) -> list[Stop]:
     return list(
         Stop.objects.filter(pk__in=public.filter(stop__isnull=False).values("stop_id"))
         .annotate(
-            photo_count=Count(
-                "entries", filter=Q(entries__in=public.values("pk")), distinct=True
-            )
+            photo_count=Count("entries", filter=Q(entries__in=public.values("pk")), distinct=True)
         )
         .order_by("-photo_count", "name", "pk")
     )
+
+
+@dataclass(frozen=True)
+class LineStats:
+    line: Line
+    entries: int  # every entry of the contest tagged with the line, whatever its state
+    approved: int
+    votes: int  # on its approved photos
+
+
+@dataclass(frozen=True)
+class LinesReport:
+    rows: Sequence[LineStats]  # the lines with entries, the most entries first
+    without_photos: Sequence[Line]  # the network's current lines with no entry yet
+
+
+def line_stats(*, contest_id: int, network_id: int | None) -> LinesReport:
+    """Entries, approved photos and votes per line, and the lines with no photo yet: where
+    the community manager should push. One query, whatever the lines and entries."""
+    if network_id is None:
+        return LinesReport(rows=[], without_photos=[])
+    here = Q(entries__contest_id=contest_id)
+    approved = here & Q(entries__moderation=Entry.Moderation.APPROVED)
+    lines = (
+        Line.objects.filter(network_id=network_id)
+        .annotate(
+            n_entries=Count("entries", filter=here),
+            n_approved=Count("entries", filter=approved),
+            n_votes=Sum("entries__vote_count", filter=approved),
+        )
+        .filter(Q(active=True) | Q(n_entries__gt=0))
+        .order_by("sort_order", "short_name", "pk")
+    )
+    rows, without = [], []
+    for line in lines:
+        if line.n_entries:  # type: ignore[attr-defined]
+            rows.append(
+                LineStats(
+                    line=line,
+                    entries=line.n_entries,  # type: ignore[attr-defined]
+                    approved=line.n_approved,  # type: ignore[attr-defined]
+                    votes=line.n_votes or 0,  # type: ignore[attr-defined]
+                )
+            )
+        else:
+            without.append(line)
+    rows.sort(key=lambda r: (-r.entries, -r.approved))
+    return LinesReport(rows=rows, without_photos=without)
 
 
 # --- the social relay (the community manager's pages) ------------------------------------

@@ -81,15 +81,34 @@ def social_hashtag(slug: str) -> str:
     return f"#{tag}" if tag and not tag.isdigit() else ""
 
 
+def social_place(entry: Entry) -> str:
+    """ "Ligne 2 · Commerce": where the photo was taken, in French like the caption."""
+    parts = []
+    if entry.line is not None:
+        number = entry.line.short_name or entry.line.long_name or entry.line.gtfs_id
+        parts.append(f"Ligne {number}")
+    if entry.stop is not None and entry.stop.name:
+        parts.append(entry.stop.name)
+    return " · ".join(parts)
+
+
 def social_caption(
-    *, title: str, caption: str, credit: str, contest_title: str, url: str, slug: str
+    *,
+    title: str,
+    caption: str,
+    credit: str,
+    contest_title: str,
+    url: str,
+    slug: str,
+    place: str = "",
 ) -> str:
     """The ready-to-post text of the social kit.
 
     In French whatever the staff member's language: it is written for the operator's
-    French-speaking audience, not for the person who downloads it.
+    French-speaking audience, not for the person who downloads it. `place` is the line and
+    stop (social_place), the first thing a rider of that line looks for.
     """
-    lines = [title, caption, ""]
+    lines = [title, caption, *([place] if place else []), ""]
     if credit:
         lines.append(f"Photo : {credit}")
     lines += [contest_title, url]
@@ -141,6 +160,7 @@ def photo_social_kit(*, entry: Entry, base_url: str) -> bytes:
         contest_title=entry.contest.title,
         url=base_url.rstrip("/") + reverse("gallery:photo", args=[photo.public_id]),
         slug=entry.contest.slug,
+        place=social_place(entry),
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

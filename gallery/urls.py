@@ -1,12 +1,14 @@
 from django.urls import path
 
-from gallery import views, views_relay
+from gallery import views, views_lines, views_relay
 from gallery.feeds import ApprovedPhotosFeed
 
 app_name = "gallery"
 urlpatterns = [
     path("concours/<slug:slug>/", views.landing, name="landing"),
     path("concours/<slug:slug>/galerie/", views.gallery, name="gallery"),
+    path("concours/<slug:slug>/ligne/<int:line_id>/", views_lines.line, name="line"),
+    path("reseau/<slug:network>/lignes.css", views_lines.lines_css, name="lines_css"),
     path("concours/<slug:slug>/flux.atom", ApprovedPhotosFeed(), name="feed"),
     path("photo/<uuid:public_id>/", views.photo, name="photo"),
     path("photo/<uuid:public_id>/vote/", views.vote, name="vote"),

@@ -21,11 +21,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from contest.models import Contest
+from contest.models import Contest, Entry
 from contest.selectors import contest_get_public
 from core.http import HtmxHttpRequest
 from core.network import client_ip
 from gallery import page_cache, selectors, services
+from transit import badges
 
 SEED_KEY = "gallery_seed"
 # The query parameter of a photo page reached from a vote's sign-in link.
@@ -38,6 +39,33 @@ def contest_or_404(slug: str) -> Contest:
     if contest is None:
         raise Http404
     return contest
+
+
+def lines_css_url(network_id: int | None) -> str:
+    """The address of the network's line colours (gallery.views_lines.lines_css) with their
+    version, which changes with any colour; empty without a network or lines."""
+    if network_id is None:
+        return ""
+    colours = selectors.network_line_colours(network_id=network_id)
+    if not colours.rows:
+        return ""
+    url = reverse("gallery:lines_css", args=[colours.network_slug])
+    return url + "?" + urlencode({"v": badges.stylesheet_version(colours.rows)})
+
+
+def place_label(entry: Entry) -> str:
+    """ "Line 2 · Commerce": where the photo was taken, for the share and feed texts."""
+    parts = []
+    if entry.line_id is not None and entry.line is not None:
+        parts.append(_("Line %(number)s") % {"number": line_number(entry.line)})
+    if entry.stop_id is not None and entry.stop is not None:
+        parts.append(entry.stop.name)
+    return " · ".join(parts)
+
+
+def line_number(line: Any) -> str:
+    """What a badge shows: the line's number, or its name when the feed gives no number."""
+    return str(line.short_name or line.long_name or line.gtfs_id)
 
 
 def _shows_votes(contest: Contest) -> bool:
@@ -126,6 +154,20 @@ def _gallery_params(request: HttpRequest, contest: Contest) -> dict[str, Any]:
     raw_theme = request.GET.get("theme", "")
     if raw_theme.isdigit() and any(t.pk == int(raw_theme) for t in contest.themes.all()):
         theme_id = int(raw_theme)
+    # The filter offers the lines that have photos; any line of the network is accepted
+    # (a shared link to a line whose photos were withdrawn shows an empty grid, not all).
+    lines = selectors.lines_with_photos(contest_id=contest.pk) if contest.network_id else []
+    line_id = None
+    raw_line = request.GET.get("ligne", "")
+    if (
+        raw_line.isdigit()
+        and len(raw_line) < 12
+        and (
+            any(line.pk == int(raw_line) for line in lines)
+            or selectors.contest_line(network_id=contest.network_id, line_id=int(raw_line))
+        )
+    ):
+        line_id = int(raw_line)
     seed = 0
     if order == "discover":
         # A shuffle of its own per visitor, stable across pages: kept in a signed cookie.
@@ -136,6 +178,8 @@ def _gallery_params(request: HttpRequest, contest: Contest) -> dict[str, Any]:
     return {
         "order": order,
         "theme_id": theme_id,
+        "lines": lines,
+        "line_id": line_id,
         "cursor": cursor if selectors.parse_cursor(cursor) else "",
         "seed": seed,
     }
@@ -173,6 +217,9 @@ def gallery(request: PublicRequest, slug: str) -> HttpResponse:
         "grid": _grid_html(contest, params),
         "order": params["order"],
         "theme_id": params["theme_id"],
+        "lines": params["lines"],
+        "line_id": params["line_id"],
+        "lines_css": lines_css_url(contest.network_id),
         "shows_votes": _shows_votes(contest),
         "cursor": params["cursor"],
     }
@@ -209,6 +256,7 @@ def _grid_html(contest: Contest, params: dict[str, Any]) -> str:
         page = selectors.gallery_page(
             contest_id=contest.pk,
             theme_id=params["theme_id"],
+            line_id=params["line_id"],
             order=params["order"],
             cursor=params["cursor"],
             seed=params["seed"],
@@ -216,6 +264,8 @@ def _grid_html(contest: Contest, params: dict[str, Any]) -> str:
         query = {"ordre": params["order"]}
         if params["theme_id"]:
             query["theme"] = params["theme_id"]
+        if params["line_id"]:
+            query["ligne"] = params["line_id"]
         base = reverse("gallery:gallery", args=[contest.slug])
         return render_to_string(
             "gallery/fragment_grid.html",
@@ -236,6 +286,7 @@ def _grid_html(contest: Contest, params: dict[str, Any]) -> str:
         shows_votes=shows_votes,
         order=params["order"],
         theme_id=params["theme_id"],
+        line_id=params["line_id"],
         cursor=params["cursor"],
         seed=params["seed"],
     )
@@ -253,9 +304,12 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
     url = absolute_url(request, reverse("gallery:photo", args=[public_id]))
     share = renditions.get("share", {}).get("jpeg")
     credit = _("Photo: %(credit)s") % {"credit": entry.participant.credit_name}
-    text = f"{entry.title} — {credit}"
+    place = place_label(entry)
+    text = " — ".join(part for part in (entry.title, place, credit) if part)
     # The caption is cut, never the credit, on every network.
-    description = f"{Truncator(entry.caption).chars(200)} — {credit}"
+    description = " — ".join(
+        part for part in (Truncator(entry.caption).chars(200), place, credit) if part
+    )
     voted = request.user.is_authenticated and selectors.vote_exists(
         entry_id=entry.pk, user_id=request.user.pk
     )
@@ -290,6 +344,7 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
                 "whatsapp": "https://wa.me/?" + urlencode({"text": f"{text} {url}"}),
                 "email": "mailto:?" + urlencode({"subject": text, "body": url}).replace("+", "%20"),
             },
+            "lines_css": lines_css_url(entry.contest.network_id) if entry.line_id else "",
             "voted": voted,
             "confirm_vote": confirm_vote,
             "shows_votes": _shows_votes(entry.contest),

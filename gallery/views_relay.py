@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from core.access import staff_permission_required
 from gallery import page_cache, selectors, services
-from gallery.views import absolute_url, contest_or_404
+from gallery.views import absolute_url, contest_or_404, lines_css_url
 
 RELAY = "gallery.relay_photo"
 EMBED_COUNT = 24
@@ -93,6 +93,10 @@ def relay(request: HttpRequest, slug: str) -> HttpResponse:
             "embed_url": embed_url,
             "embed_count": EMBED_COUNT,
             "snippet": snippet,
+            "line_stats": selectors.line_stats(
+                contest_id=contest.pk, network_id=contest.network_id
+            ),
+            "lines_css": lines_css_url(contest.network_id),
         },
     )
 

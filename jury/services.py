@@ -38,7 +38,7 @@ from jury.models import (
     Task,
 )
 from jury.selectors import disqualification_candidates, round_results
-from notifications.services import message_queue
+from notifications.services import fingerprint, message_queue
 
 JURY_GROUP = "Jury"
 # Round entry id -> the jurors dealt it.
@@ -122,16 +122,18 @@ def juror_invite(
         _event(
             contest_id=contest.pk, action=JuryEvent.Action.INVITE, actor=chair, detail=juror.alias
         )
+        link = juror_signin_url(juror=juror, base_url=base_url)
         message_queue(
+            key=f"jury-invitation:{juror.pk}:{fingerprint(link)}",
             to=email,
             template="jury/email/invitation",
             context={
                 "contest": contest_title_in(contest=contest, language=language),
-                "link": juror_signin_url(juror=juror, base_url=base_url),
+                "link": link,
                 "hours": settings.SESAME_MAX_AGE // 3600,
             },
             language=language,
-            sender_name=contest.brand_name,
+            brand=contest,
         )
     return juror
 
@@ -871,6 +873,8 @@ def jurors_remind(*, now: datetime | None = None, base_url: str | None = None) -
             ):
                 continue
             message_queue(
+                # Once a day at most (last_reminded_at): the day names the reminder.
+                key=f"jury-reminder:{round.pk}:{juror.pk}:{now:%Y-%m-%d}",
                 to=juror.user.email,
                 template="jury/email/reminder",
                 context={
@@ -883,7 +887,7 @@ def jurors_remind(*, now: datetime | None = None, base_url: str | None = None) -
                     "link": juror_signin_url(juror=juror, base_url=base_url),
                 },
                 language=settings.LANGUAGE_CODE,
-                sender_name=round.contest.brand_name,
+                brand=round.contest,
             )
             sent += 1
     return sent

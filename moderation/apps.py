@@ -16,3 +16,13 @@ class ModerationConfig(AppConfig):
         from moderation.homes import moderator_homes
 
         on_staff_homes(moderator_homes, order=10)
+
+        from moderation import digest, services
+        from notifications.services import on_render
+
+        for template in ("moderation/email/approved", "moderation/email/refused"):
+            on_render(
+                template, services.decision_email_context, on_sent=services.decision_email_sent
+            )
+        on_render("moderation/email/report_answer", services.report_answer_context)
+        on_render("moderation/email/digest", digest.digest_email_context)

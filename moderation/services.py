@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -17,9 +18,9 @@ from django.utils.translation import gettext as _
 from contest.models import Entry
 from contest.services import contest_gallery_changed
 from core.errors import ApplicationError
-from core.mail import send_templated_mail
 from moderation import tasks
 from moderation.models import DuplicateMatch, EntryReport, ModerationEvent
+from notifications.services import message_queue, messages_cancel
 from photos.models import Photo
 from photos.selectors import renditions_hash
 from photos.services import photo_reprocess
@@ -122,6 +123,8 @@ def entry_decide(
         if not claimed:
             raise _conflict(entry_id)
         contest_gallery_changed(contest_id=entry.contest_id)
+        # What an earlier decision still had to say (inside its undo window) is overtaken.
+        _entry_messages_cancel(entry_id=entry.pk)
         # A decision on an already approved, reported entry that keeps it is not mailed.
         mail = entry.moderation != to_state
         event = ModerationEvent.objects.create(
@@ -136,15 +139,7 @@ def entry_decide(
             was_flagged=entry.flagged,
             was_hidden=entry.hidden,
         )
-        # Both sent after the undo window, so an undone decision is never mailed.
-        if entry.flagged:
-            tasks.answer_reports.apply_async_on_commit(
-                (event.pk,), countdown=settings.MODERATION_UNDO_SECONDS + 2
-            )
-        if mail:
-            tasks.send_decision_email.apply_async_on_commit(
-                (event.pk,), countdown=settings.MODERATION_UNDO_SECONDS + 2
-            )
+        _decision_messages_queue(event=event, entry=entry, mail=mail, now=now)
     entry.refresh_from_db()
     return Decision(entry=entry, event=event)
 
@@ -185,9 +180,7 @@ def entry_undo(*, event_id: int, moderator: User) -> Entry:
         if not claimed:
             raise _conflict(entry.pk)
         contest_gallery_changed(contest_id=entry.contest_id)
-        ModerationEvent.objects.filter(pk=event.pk, email=ModerationEvent.Email.PENDING).update(
-            email=ModerationEvent.Email.CANCELLED
-        )
+        _entry_messages_cancel(entry_id=entry.pk)
         ModerationEvent.objects.create(
             entry=entry,
             actor=moderator,
@@ -259,34 +252,110 @@ def entry_rotate(*, entry_id: int, version: int, moderator: User) -> Entry:
     return entry
 
 
-def decision_email_send(*, event_id: int) -> bool:
-    """Mails a decision to its participant once, whatever the number of runs.
+def _decision_messages_queue(
+    *, event: ModerationEvent, entry: Entry, mail: bool, now: datetime
+) -> None:
+    """Queues the participant's e-mail and the answers to the reports, after the undo window.
 
-    The claim (pending → sending) happens before sending; if sending fails the claim is
-    given back so a retry can send it.
+    In the decision's transaction: both exist exactly when the decision does. Each report is
+    marked answered here, so the next decision does not answer it again; an undo gives the
+    pending ones back (_entry_messages_cancel).
     """
-    now = timezone.now()
-    claimed = ModerationEvent.objects.filter(
-        pk=event_id, email=ModerationEvent.Email.PENDING
-    ).update(email=ModerationEvent.Email.SENDING)
-    if not claimed:
-        return False
-    event = ModerationEvent.objects.select_related(
-        "entry__participant__user", "entry__contest"
-    ).get(pk=event_id)
+    # Not before the undo window is over, so an undone decision is never mailed.
+    due = now + timedelta(seconds=settings.MODERATION_UNDO_SECONDS + 2)
+    about = f"entry:{entry.pk}"
+    contest = entry.contest
+    if mail:
+        participant = entry.participant
+        message_queue(
+            key=f"decision:{event.pk}",
+            to=participant.email,
+            template="moderation/email/approved"
+            if event.action == ModerationEvent.Action.APPROVE
+            else "moderation/email/refused",
+            context={"event_id": event.pk},
+            language=participant.language or settings.LANGUAGE_CODE,
+            brand=contest,
+            about=about,
+            not_before=due,
+        )
+    reports = entry.reports.filter(answered_at=None).exclude(email="")
+    for report in reports.only("pk", "email", "language"):
+        # Claimed by a conditional UPDATE: a report is answered by one decision only.
+        if not EntryReport.objects.filter(pk=report.pk, answered_at=None).update(answered_at=now):
+            continue
+        message_queue(
+            key=f"report-answer:{event.pk}:{report.pk}",
+            to=report.email,
+            template="moderation/email/report_answer",
+            context={"event_id": event.pk},
+            language=report.language or settings.LANGUAGE_CODE,
+            brand=contest,
+            about=about,
+            not_before=due,
+        )
+
+
+def _entry_messages_cancel(*, entry_id: int) -> None:
+    """Cancels what an undone or overtaken decision had still to mail, gives its reports back."""
+    for key in messages_cancel(about=f"entry:{entry_id}"):
+        kind, event_id, *report = key.split(":")
+        if kind == "decision":
+            ModerationEvent.objects.filter(
+                pk=int(event_id), email=ModerationEvent.Email.PENDING
+            ).update(email=ModerationEvent.Email.CANCELLED)
+        elif kind == "report-answer" and report:
+            EntryReport.objects.filter(pk=int(report[0])).update(answered_at=None)
+
+
+def _still_decided(event_id: int) -> ModerationEvent | None:
+    """The decision event if it still stands (not undone, not overtaken), else None."""
+    event = (
+        ModerationEvent.objects.select_related("entry__participant__user", "entry__contest")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return None
+    latest = (
+        event.entry.events.filter(
+            action__in=(
+                ModerationEvent.Action.APPROVE,
+                ModerationEvent.Action.REFUSE,
+                ModerationEvent.Action.UNDO,
+            )
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest != event.pk or event.entry.moderation != event.to_state:
+        return None
+    return event
+
+
+def decision_email_context(context: dict[str, Any]) -> dict[str, Any] | None:
+    """The decision e-mail's template context, read when it is sent (outbox hook).
+
+    None (the message is cancelled) when the decision no longer stands: the outbox's own
+    cancellation covers undo and later decisions; this covers anything else that moved it.
+    """
+    event = _still_decided(int(context["event_id"]))
+    if event is None:
+        ModerationEvent.objects.filter(
+            pk=context["event_id"], email=ModerationEvent.Email.PENDING
+        ).update(email=ModerationEvent.Email.CANCELLED)
+        return None
     entry = event.entry
-    if entry.moderation != event.to_state:  # overtaken by a later decision
-        ModerationEvent.objects.filter(pk=event_id).update(email=ModerationEvent.Email.CANCELLED)
-        return False
-    participant = entry.participant
     approved = event.action == ModerationEvent.Action.APPROVE
     resend = (
-        not approved and event.reason in RESEND_REASONS and entry.contest.is_accepting_entries(now)
+        not approved
+        and event.reason in RESEND_REASONS
+        and entry.contest.is_accepting_entries(timezone.now())
     )
-    context = {
+    return {
         "entry": entry,
         "contest": entry.contest,
-        "credit_name": participant.credit_name,
+        "credit_name": entry.participant.credit_name,
         "reason": Entry.Reason(event.reason).label if event.reason else "",
         "note": event.note if event.reason == Entry.Reason.OTHER else "",
         "my_entries_url": settings.SITE_URL
@@ -295,34 +364,21 @@ def decision_email_send(*, event_id: int) -> bool:
         if resend
         else "",
     }
-    try:
-        send_templated_mail(
-            to=participant.email,
-            template="moderation/email/approved" if approved else "moderation/email/refused",
-            context=context,
-            language=participant.language or settings.LANGUAGE_CODE,
-            sender_name=entry.contest.brand_name,
-        )
-    except Exception:
-        ModerationEvent.objects.filter(pk=event_id).update(email=ModerationEvent.Email.PENDING)
-        raise
-    ModerationEvent.objects.filter(pk=event_id).update(
+
+
+def decision_email_sent(context: dict[str, Any]) -> None:
+    """Outbox hook: the audit log shows that the participant was told."""
+    ModerationEvent.objects.filter(pk=context["event_id"]).update(
         email=ModerationEvent.Email.SENT, email_sent_at=timezone.now()
     )
-    return True
 
 
-def decision_emails_requeue() -> int:
-    """Sends again the decision e-mails whose message was lost (the database is the truth)."""
-    late = timezone.now() - timedelta(seconds=settings.MODERATION_UNDO_SECONDS + 300)
-    ids = list(
-        ModerationEvent.objects.filter(
-            email=ModerationEvent.Email.PENDING, created_at__lt=late
-        ).values_list("pk", flat=True)[:500]
-    )
-    for event_id in ids:
-        tasks.send_decision_email.delay(event_id)
-    return len(ids)
+def report_answer_context(context: dict[str, Any]) -> dict[str, Any] | None:
+    """The report answer's template context, read when it is sent (outbox hook)."""
+    event = _still_decided(int(context["event_id"]))
+    if event is None:
+        return None
+    return {"entry": event.entry, "kept": event.to_state == Entry.Moderation.APPROVED}
 
 
 def entry_match_duplicates(*, entry_id: int) -> int:
@@ -346,52 +402,6 @@ def entry_match_duplicates(*, entry_id: int) -> int:
             matches.append(DuplicateMatch(entry_id=other_id, other_id=entry_id, distance=distance))
     DuplicateMatch.objects.bulk_create(matches, ignore_conflicts=True)
     return len(matches) // 2
-
-
-def entry_reports_answer(*, event_id: int) -> int:
-    """Tells the visitors who reported the entry (and left an address) what was decided.
-
-    Each report is claimed by a conditional UPDATE before its e-mail, so a re-run or a
-    second worker sends nothing twice. Nothing is sent if the decision was undone.
-    """
-    event = ModerationEvent.objects.select_related("entry").filter(pk=event_id).first()
-    if event is None:
-        return 0
-    entry = event.entry
-    latest = entry.events.filter(
-        action__in=(
-            ModerationEvent.Action.APPROVE,
-            ModerationEvent.Action.REFUSE,
-            ModerationEvent.Action.UNDO,
-        )
-    ).first()
-    if latest is None or latest.pk != event.pk or entry.moderation != event.to_state:
-        return 0
-    kept = event.to_state == Entry.Moderation.APPROVED
-    sent = 0
-    reports = entry.reports.filter(answered_at=None, created_at__lte=event.created_at).exclude(
-        email=""
-    )
-    for report in reports:
-        # Claimed before sending, so a re-run or a second worker never sends it twice...
-        if not EntryReport.objects.filter(pk=report.pk, answered_at=None).update(
-            answered_at=timezone.now()
-        ):
-            continue
-        try:
-            send_templated_mail(
-                to=report.email,
-                template="moderation/email/report_answer",
-                context={"entry": entry, "kept": kept},
-                language=report.language or settings.LANGUAGE_CODE,
-                sender_name=entry.contest.brand_name,
-            )
-        except Exception:
-            # ...and given back when the mail server failed, so that the retry sends it.
-            EntryReport.objects.filter(pk=report.pk).update(answered_at=None)
-            raise
-        sent += 1
-    return sent
 
 
 def entry_photo_ready(photo_id: int) -> None:

@@ -102,7 +102,8 @@
     var input = fileInputOf(slot);
     input.value = "";
     showPreview(input);
-    var fields = slot.querySelectorAll("input[type=text], textarea, select");
+    // .stop-id: the hidden id of the stop picked in combobox.js.
+    var fields = slot.querySelectorAll("input[type=text], textarea, select, .stop-id");
     for (var i = 0; i < fields.length; i++) fields[i].value = "";
     showSlot(slot, false);
     form.querySelector(".picker-status").textContent = "";

@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 
 import pytest
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +18,7 @@ from photos.services import upload_policy
 from tests.factories import EntryFactory
 from tests.http import csrf_post, upload_data
 from tests.images import upload
+from tests.mail import UNDO_WINDOW, deliver_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -98,15 +98,14 @@ def test_it_keeps_the_refusal_mails_promise_of_a_form_to_send_another_photo(
     upload_url = reverse("contest:upload", args=[contest.slug])
     assert "photos-TOTAL_FORMS" not in entrant_client.get(upload_url).content.decode()
 
-    decision = moderation.entry_decide(
+    moderation.entry_decide(
         entry_id=entries[0].pk,
         version=entries[0].version,
         moderator=moderator,  # type: ignore[arg-type]
         approve=False,
         reason=Entry.Reason.OFF_TOPIC,
     )
-    moderation.decision_email_send(event_id=decision.event.pk)
-    body = mail.outbox[-1].body
+    body = deliver_mail(later=UNDO_WINDOW)[-1].body
     link = re.search(r"http://testserver(\S*/envoyer/)", body)
     assert link, body
 

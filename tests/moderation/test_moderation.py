@@ -21,12 +21,14 @@ from contest.models import Contest, Entry, Participant
 from moderation import services
 from moderation.models import DuplicateMatch, ModerationEvent
 from moderation.services import DecisionConflict, entry_decide
+from notifications.models import OutboxMessage
 from photos.models import Photo
 from photos.selectors import renditions_hash
 from photos.services import photo_process
 from tests.conftest import PERSONAS, service_missing
 from tests.factories import ParticipantFactory, UserFactory
 from tests.http import csrf_post
+from tests.mail import UNDO_WINDOW, deliver_mail
 
 pytestmark = pytest.mark.django_db
 ReadyEntry = Callable[..., Entry]
@@ -122,9 +124,9 @@ def test_it_approves_audits_and_mails_the_participant_once(
     assert (event.action, event.from_state, event.to_state) == ("approve", "pending", "approved")
     assert event.email == ModerationEvent.Email.PENDING
 
-    assert services.decision_email_send(event_id=event.pk) is True
-    assert services.decision_email_send(event_id=event.pk) is False  # a re-run sends nothing
-    assert len(mail.outbox) == 1
+    assert not deliver_mail()  # not before the undo window is over
+    assert len(deliver_mail(later=UNDO_WINDOW)) == 1
+    assert len(deliver_mail(later=UNDO_WINDOW)) == 1  # a re-run sends nothing
     message = mail.outbox[0]
     assert message.to == [entry.participant.email]
     assert "Tram au crépuscule" in message.subject
@@ -133,14 +135,32 @@ def test_it_approves_audits_and_mails_the_participant_once(
     assert event.email == ModerationEvent.Email.SENT
 
 
+def test_it_mails_only_the_decision_that_stands_when_a_later_one_overtakes_it(
+    ready_entry: ReadyEntry, moderator: object
+) -> None:
+    entry = ready_entry(title="Gare routière")
+    first = _approve(entry, moderator).event
+    entry.refresh_from_db()
+    second = _refuse(entry, moderator).event
+    [message] = deliver_mail(later=UNDO_WINDOW)
+    assert message.subject == "Votre photo « Gare routière » n'a pas été retenue"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.email, second.email) == (
+        ModerationEvent.Email.CANCELLED,
+        ModerationEvent.Email.SENT,
+    )
+
+
 def test_it_writes_the_refusal_in_the_participants_language_with_a_link_to_try_again(
     contest: Contest, ready_entry: ReadyEntry, moderator: object
 ) -> None:
     english = ParticipantFactory(user=UserFactory(email="sam@example.org"), language="en")
     entry = ready_entry(participant=english, title="Night bus")
-    event = _refuse(entry, moderator, reason="low_quality").event
-    services.decision_email_send(event_id=event.pk)
-    body = mail.outbox[0].body
+    _refuse(entry, moderator, reason="low_quality")
+    [message] = deliver_mail(later=UNDO_WINDOW)
+    assert message.subject == "Your photo “Night bus” was not accepted"
+    body = message.body
     assert "Quality too low" in body
     assert reverse("contest:upload", args=[contest.slug]) in body
 
@@ -148,9 +168,8 @@ def test_it_writes_the_refusal_in_the_participants_language_with_a_link_to_try_a
 def test_it_does_not_invite_to_resend_after_an_offensive_photo(
     ready_entry: ReadyEntry, moderator: object, contest: Contest
 ) -> None:
-    event = _refuse(ready_entry(), moderator, reason="offensive").event
-    services.decision_email_send(event_id=event.pk)
-    body = mail.outbox[0].body
+    _refuse(ready_entry(), moderator, reason="offensive")
+    body = deliver_mail(later=UNDO_WINDOW)[0].body
     assert "Choquante" in body or "Offensante" in body or "offens" in body.lower()
     assert reverse("contest:upload", args=[contest.slug]) not in body
 
@@ -278,8 +297,9 @@ def test_it_undoes_a_decision_within_the_window_and_cancels_its_email(
     assert undone.decided_by is None
     event.refresh_from_db()
     assert event.email == ModerationEvent.Email.CANCELLED
-    assert services.decision_email_send(event_id=event.pk) is False
-    assert not mail.outbox
+    assert not deliver_mail(later=UNDO_WINDOW)
+    message = OutboxMessage.objects.get(key=f"decision:{event.pk}")
+    assert message.state == OutboxMessage.State.CANCELLED
     assert list(entry.events.values_list("action", flat=True)) == ["undo", "approve"]
     # Decidable again, at its new version.
     _refuse(undone, moderator)
@@ -558,34 +578,40 @@ def test_it_tells_the_reporter_once_that_the_photo_stays(
     entry.refresh_from_db()
     assert (entry.flagged, entry.hidden, entry.moderation) == (False, False, "approved")
     assert decision.event.email == ModerationEvent.Email.NONE  # the participant is not mailed
-    assert services.entry_reports_answer(event_id=decision.event.pk) == 1
-    assert services.entry_reports_answer(event_id=decision.event.pk) == 0
-    assert mail.outbox[-1].to == ["vigilant@example.org"]
-    assert "reste" in mail.outbox[-1].body or "stays" in mail.outbox[-1].body
+    deliver_mail(later=UNDO_WINDOW)
+    deliver_mail(later=UNDO_WINDOW)  # a re-run sends nothing
+    answers = [m for m in mail.outbox if m.to == ["vigilant@example.org"]]
+    assert len(answers) == 1
+    assert answers[0].subject == "Votre signalement d'une photo du concours"
+    assert "Pont de pierre" in answers[0].body
+    assert "elle reste dans la galerie" in answers[0].body
 
 
 def test_it_tells_the_reporter_later_when_the_mail_server_failed(
     ready_entry: ReadyEntry, moderator: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The report was marked answered before sending and never given back: a failed mail
-    was lost for good. Now the claim is returned and the retry sends it."""
+    """The answer is an outbox message: a mail server down delays it, the retry sends it."""
     import smtplib
+
+    from notifications import services as outbox
 
     entry = ready_entry(title="Pont de pierre")
     _approve(entry, moderator)
     entry = _reported(Entry.objects.get(pk=entry.pk), times=1, email="vigilant@example.org")
-    decision = _approve(entry, moderator)
+    _approve(entry, moderator)
 
     def down(**kwargs: object) -> None:
         raise smtplib.SMTPServerDisconnected("gone")
 
+    monkeypatch.setattr(outbox.tasks.send_message, "apply_async", lambda *a, **k: None)
     with monkeypatch.context() as patched:
-        patched.setattr(services, "send_templated_mail", down)
-        with pytest.raises(smtplib.SMTPException):
-            services.entry_reports_answer(event_id=decision.event.pk)
-    assert not mail.outbox
-    assert services.entry_reports_answer(event_id=decision.event.pk) == 1
-    assert mail.outbox[-1].to == ["vigilant@example.org"]
+        patched.setattr(outbox, "send_templated_mail", down)
+        assert not deliver_mail(later=UNDO_WINDOW)
+    answer = OutboxMessage.objects.get(to="vigilant@example.org")
+    assert (answer.state, answer.attempts) == (OutboxMessage.State.PENDING, 1)
+    assert "gone" in answer.last_error
+    deliver_mail(later=UNDO_WINDOW + timedelta(minutes=1))  # the retry falls due
+    assert [m.to for m in mail.outbox].count(["vigilant@example.org"]) == 1
 
 
 def test_it_puts_the_report_flags_back_when_a_decision_is_undone(
@@ -597,4 +623,7 @@ def test_it_puts_the_report_flags_back_when_a_decision_is_undone(
     event = _refuse(entry, moderator, reason="offensive").event
     undone = services.entry_undo(event_id=event.pk, moderator=moderator)  # type: ignore[arg-type]
     assert (undone.moderation, undone.flagged, undone.hidden) == ("approved", True, True)
-    assert services.entry_reports_answer(event_id=event.pk) == 0  # undone: nobody is told
+    assert not deliver_mail(later=UNDO_WINDOW)  # undone: nobody is told
+    # The reports wait for the next decision, which answers them.
+    _approve(undone, moderator)
+    assert [m.to for m in deliver_mail(later=UNDO_WINDOW)] == [["v@example.org"]]

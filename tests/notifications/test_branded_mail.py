@@ -13,6 +13,7 @@ from notifications.models import OutboxMessage
 from notifications.services import message_queue, message_send
 from photos.selectors import renditions_hash
 from tests.factories import ParticipantFactory, UserFactory
+from tests.mail import UNDO_WINDOW, deliver_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -30,38 +31,40 @@ def test_it_sends_a_decision_from_the_operator_signed_and_in_the_riders_language
 ) -> None:
     english = ParticipantFactory(user=UserFactory(email="sam@example.org"), language="en")
     entry = ready_entry(participant=english, title="Night bus")
-    decision = moderation.entry_decide(
+    moderation.entry_decide(
         entry_id=entry.pk,
         version=entry.version,
         moderator=moderator,  # type: ignore[arg-type]
         approve=True,
         seen_renditions=renditions_hash(entry.photo.renditions.all()),
     )
-    moderation.decision_email_send(event_id=decision.event.pk)
-    [message] = mail.outbox
+    [message] = deliver_mail(later=UNDO_WINDOW)
     assert message.from_email.startswith("Réseau Mistral <")
     assert "Cover 2027" in message.body  # the contest's English title
-    assert message.body.rstrip().endswith("Réseau Mistral")
+    # Signed by the operator, above the opt-out footer ("-- " is the signature separator).
+    letter, footer = message.body.split("\n-- \n")
+    assert letter.rstrip().endswith("Réseau Mistral")
+    assert "/desabonnement/" in footer
 
 
 def test_it_keeps_the_configured_sender_for_an_unbranded_contest(
     contest: Contest, ready_entry: Callable[..., Entry], moderator: object, settings: object
 ) -> None:
     entry = ready_entry(title="Quai")
-    decision = moderation.entry_decide(
+    moderation.entry_decide(
         entry_id=entry.pk,
         version=entry.version,
         moderator=moderator,  # type: ignore[arg-type]
         approve=True,
         seen_renditions=renditions_hash(entry.photo.renditions.all()),
     )
-    moderation.decision_email_send(event_id=decision.event.pk)
-    [message] = mail.outbox
+    [message] = deliver_mail(later=UNDO_WINDOW)
     assert message.from_email == settings.DEFAULT_FROM_EMAIL  # type: ignore[attr-defined]
 
 
 def test_it_sends_a_queued_message_under_the_name_it_was_queued_with(db: None) -> None:
     pk = message_queue(
+        key="test:branded",
         to="juror@example.org",
         template="contest/email/signin",
         context={"link": "http://example.org/l", "hours": 1, "minutes": 0},

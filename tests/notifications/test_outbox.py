@@ -74,7 +74,11 @@ def test_it_retries_later_and_gives_up_after_its_attempts(
         lambda args, countdown: scheduled.append(countdown),
     )
     message_id = services.message_queue(
-        to="lea@example.org", template="contest/email/signin", context={}, language="fr"
+        key="test:retry",
+        to="lea@example.org",
+        template="contest/email/signin",
+        context={},
+        language="fr",
     )
     assert services.message_send(message_id=message_id) is False
     message = OutboxMessage.objects.get(pk=message_id)
@@ -100,9 +104,10 @@ def test_it_sweeps_up_messages_whose_job_was_lost(
 ) -> None:
     sent: list[int] = []
     monkeypatch.setattr(services.tasks.send_message, "delay", sent.append)
-    lost = services.message_queue(to="a@example.org", template="t", context={}, language="fr")
-    stuck = services.message_queue(to="b@example.org", template="t", context={}, language="fr")
-    fresh = services.message_queue(to="c@example.org", template="t", context={}, language="fr")
+    lost, stuck, fresh = (
+        services.message_queue(key=to, to=to, template="t", context={}, language="fr")
+        for to in ("a@example.org", "b@example.org", "c@example.org")
+    )
     an_hour_ago = timezone.now() - timedelta(hours=1)
     OutboxMessage.objects.filter(pk=lost).update(not_before=an_hour_ago)
     # Claimed by a worker that died before sending.
