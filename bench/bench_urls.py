@@ -1,4 +1,5 @@
-"""The site's URLs plus a bare view, for bench/gallery.py (ROOT_URLCONF=bench.bench_urls).
+"""The site's URLs plus bare views, for bench/gallery.py and bench/dashboard.py
+(ROOT_URLCONF=bench.bench_urls).
 
 The bare view is the floor of the same server: it goes through the same gunicorn and the
 same middleware, and answers a fixed body of BENCH_BARE_BYTES (the gallery page's size), with
@@ -24,6 +25,18 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse(_BODY, content_type="text/html; charset=utf-8")
 
 
+def count(request: HttpRequest, contest_id: int) -> HttpResponse:
+    """bench/dashboard.py's baseline: one COUNT of a contest's entries, no template."""
+    from contest.models import Entry
+
+    entries = Entry.objects.filter(contest_id=contest_id).count()
+    return HttpResponse(f"{entries}", content_type="text/plain; charset=utf-8")
+
+
 # Last, as the gallery's URLs are last in config/urls.py: the bare view pays for the same
 # URL resolving as the pages it is compared with.
-urlpatterns: list[URLPattern | URLResolver] = [*site_urlpatterns, path(BARE_PATH, bare)]
+urlpatterns: list[URLPattern | URLResolver] = [
+    *site_urlpatterns,
+    path(BARE_PATH, bare),
+    path("bench/count/<int:contest_id>/", count),
+]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "gallery",
     "jury",
     "covers",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

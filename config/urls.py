@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("gallery.urls")),
     path("jury/", include("jury.urls")),
     path("", include("covers.urls")),
+    path("", include("dashboard.urls")),
     path("", include("transit.urls")),
     path("", include("notifications.urls")),
 ]

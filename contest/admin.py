@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from translated_fields import TranslatedFieldAdmin
 
 from contest.branding import BrandingImageError, prepare_header, prepare_logo
-from contest.models import Contest, Enrollment, Entry, Participant, Theme
+from contest.models import Contest, Enrollment, Entry, Participant, RightsEvent, Theme
 from contest.services import contest_gallery_changed
 from core.colour import MIN_CONTRAST, contrast_ratio, normalise_hex
 
@@ -159,3 +159,22 @@ class EntryAdmin(admin.ModelAdmin):
     list_filter = ("contest", "moderation", "flagged", "hidden")
     search_fields = ("title", "participant__credit_name")
     raw_id_fields = ("participant", "photo")
+
+
+@admin.register(RightsEvent)
+class RightsEventAdmin(admin.ModelAdmin):
+    """The audit of participants' data-rights requests: read only, nobody edits an audit."""
+
+    list_display = ("created_at", "action", "participant", "reference", "contest", "entry")
+    list_filter = ("action",)
+    search_fields = ("reference",)
+    raw_id_fields = ("participant", "entry")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -328,8 +328,15 @@ class Entry(models.Model):
     # A counter of gallery.Vote rows, kept by gallery.services.vote_cast in the vote's own
     # transaction: here so that the "most voted" order is one index scan.
     vote_count = models.PositiveIntegerField(_("votes"), default=0)
+    # The kind of browser it was sent from, for marketing's figures ("phone", "computer",
+    # or "" when unknown): the class only, never the User-Agent itself (contest/devices.py).
+    device = models.CharField(_("sent from"), max_length=10, blank=True, default="")
     flagged = models.BooleanField(_("reported since the last decision"), default=False)
     hidden = models.BooleanField(_("hidden after reports"), default=False)
+    # Set when the participant withdrew it (contest.rights): its files are deleted and it
+    # leaves every public page and the jury, but the row stays for the moderation and jury
+    # audit and a printed cover's record.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
     class Meta:
@@ -350,3 +357,44 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RightsEvent(models.Model):
+    """The audit of what a participant did with their data rights (withdrawals, export,
+    erasure). Once the account is deleted, `participant` is cleared and `reference` (the
+    same random value on all their rows) is all that links the rows together."""
+
+    class Action(models.TextChoices):
+        CONSENT_GIVEN = "consent_given", _("Rules and uses accepted")
+        ENTRY_WITHDRAWN = "entry_withdrawn", _("Entry withdrawn")
+        USE_WITHDRAWN = "use_withdrawn", _("Use withdrawn")
+        DATA_EXPORTED = "data_exported", _("Data downloaded")
+        ACCOUNT_DELETED = "account_deleted", _("Account deleted")
+        PARENT_WITHDRAWN = "parent_withdrawn", _("Parent's confirmation withdrawn")
+
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rights_events",
+        verbose_name=_("participant"),
+    )
+    reference = models.CharField(_("anonymous reference"), max_length=32, blank=True)
+    contest = models.ForeignKey(
+        Contest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    entry = models.ForeignKey(
+        Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="rights_events"
+    )
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("data rights event")
+        verbose_name_plural = _("data rights events")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -9,6 +9,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from sesame.utils import get_user
 
 from contest.models import Contest, Enrollment, Entry, Participant
@@ -62,6 +63,7 @@ def entries_public(*, contest_id: int | None = None) -> QuerySet[Entry]:
     entries = Entry.objects.filter(
         moderation=Entry.Moderation.APPROVED,
         hidden=False,
+        withdrawn_at=None,
         photo__status=Photo.Status.READY,
         approved_renditions=F("photo__renditions_hash"),
     )
@@ -133,7 +135,9 @@ def entries_counted(*, contest: Contest, participant: Participant) -> QuerySet[E
     invites the rider to send another. The rules page says so.
     """
     return Entry.objects.filter(contest=contest, participant=participant).exclude(
-        Q(moderation=Entry.Moderation.REFUSED) | Q(photo__status=Photo.Status.FAILED)
+        Q(moderation=Entry.Moderation.REFUSED)
+        | Q(photo__status=Photo.Status.FAILED)
+        | Q(withdrawn_at__isnull=False)
     )
 
 
@@ -145,7 +149,7 @@ def photos_remaining(*, contest: Contest, participant: Participant) -> int:
 
 @dataclass(frozen=True)
 class EntryState:
-    code: str  # received, processing, pending, approved, refused, failed
+    code: str  # received, processing, pending, approved, refused, failed, withdrawn
     label: Promise
     detail: str
     final: bool  # nothing more will change without a person deciding
@@ -157,6 +161,8 @@ class EntryState:
 
 def entry_state(entry: Entry) -> EntryState:
     """What the participant is told about one entry."""
+    if entry.withdrawn_at is not None:
+        return EntryState("withdrawn", pgettext_lazy("a photo", "Withdrawn"), "", True)
     photo: Photo | None = getattr(entry, "photo", None)
     if photo is None or photo.status == Photo.Status.RECEIVED:
         return EntryState("received", _("Received"), "", False)
@@ -185,3 +191,25 @@ def contest_title_in(*, contest: Contest, language: str) -> str:
     its text is fixed when queued, maybe in a request made in another language."""
     with translation.override(language or settings.LANGUAGE_CODE):
         return str(contest.title)
+
+
+@dataclass(frozen=True)
+class Use:
+    code: str  # gallery, social, print: as contest.rights.USES and the URLs name them
+    label: Promise
+    allowed: bool
+
+
+def uses_of(*, contest: Contest, participant: Participant) -> list[Use]:
+    """The uses the contest asks for, each with whether the participant allows it."""
+    enrollment = Enrollment.objects.filter(contest=contest, participant=participant).first()
+    asked = [
+        ("gallery", contest.asks_gallery_use, _("The public online gallery")),
+        ("social", contest.asks_social_use, _("The network's social media accounts")),
+        ("print", contest.asks_print_use, _("The cover of a printed timetable guide")),
+    ]
+    return [
+        Use(code, label, bool(enrollment and getattr(enrollment, f"allows_{code}")))
+        for code, asks, label in asked
+        if asks
+    ]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from sesame.utils import get_query_string, get_user
 
-from contest.models import Contest, Enrollment, Entry, Participant, Theme
+from contest.models import Contest, Enrollment, Entry, Participant, RightsEvent, Theme
 from contest.selectors import entries_counted, signin_link_lifetime
 from core.errors import ApplicationError
 from core.network import network_hash, rate_limit_hit
@@ -240,6 +240,16 @@ def enrollment_accept(
             "allows_print": allows_print and contest.asks_print_use,
         },
     )
+    # The consent's history, for the participant's download (contest.rights).
+    allowed = [
+        use for use in ("gallery", "social", "print") if getattr(enrollment, f"allows_{use}")
+    ]
+    RightsEvent.objects.create(
+        action=RightsEvent.Action.CONSENT_GIVEN,
+        participant=participant,
+        contest=contest,
+        detail=f"rules {enrollment.rules_version}; uses: {', '.join(allowed) or 'none'}",
+    )
     return enrollment
 
 
@@ -278,7 +288,7 @@ def upload_advice(*, contest_id: int, size: tuple[int, int]) -> list[str]:
     return [text for adviser in _upload_advisers if (text := adviser(contest_id, size))]
 
 
-def _check_place(
+def entry_place_check(
     *,
     contest: Contest,
     line: Line | None,
@@ -287,7 +297,8 @@ def _check_place(
     kept: tuple[int | None, int | None] = (None, None),
 ) -> None:
     """Raises EntryRefused unless the line and stop are the contest network's own, and the
-    line calls at the stop (when the feed says which stops it serves).
+    line calls at the stop (when the feed says which stops it serves). The riders' rule, and
+    the moderators' when they correct a place (moderation.services.entry_place_correct).
 
     `kept`: the entry's current line and stop ids, which stay allowed once a newer feed
     has made them inactive (the entry keeps its tag).
@@ -325,7 +336,9 @@ def entry_update_place(
     """
     if entry.participant_id != participant.pk:
         raise EntryRefused(_("This photo is not yours."))
-    _check_place(contest=entry.contest, line=line, stop=stop, kept=(entry.line_id, entry.stop_id))
+    entry_place_check(
+        contest=entry.contest, line=line, stop=stop, kept=(entry.line_id, entry.stop_id)
+    )
     # Not a decision: the entry's version (the moderators' guard) is left as it is.
     updated = Entry.objects.filter(
         pk=entry.pk, participant=participant, moderation=Entry.Moderation.PENDING
@@ -343,11 +356,15 @@ def _check_drafts(*, contest: Contest, drafts: Sequence[EntryDraft], hashes: lis
     for index, (draft, digest) in enumerate(zip(drafts, hashes, strict=True)):
         if digest in hashes[:index]:
             raise EntryRefused(_("You chose the same photo twice."), index)
-        _check_place(contest=contest, line=draft.line, stop=draft.stop, index=index)
+        entry_place_check(contest=contest, line=draft.line, stop=draft.stop, index=index)
 
 
 def entry_submit(
-    *, contest: Contest, participant: Participant, drafts: Sequence[EntryDraft]
+    *,
+    contest: Contest,
+    participant: Participant,
+    drafts: Sequence[EntryDraft],
+    device: str = "",
 ) -> list[Entry]:
     """Stores the photos and enqueues their processing; all of them or none.
 
@@ -398,6 +415,7 @@ def entry_submit(
                             title=draft.title.strip(),
                             caption=draft.caption.strip(),
                             sha256=digest,
+                            device=device,
                         )
                 except IntegrityError:  # the same photo in a racing request
                     raise EntryRefused(_("You have already sent this photo."), index) from None

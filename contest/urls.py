@@ -12,6 +12,7 @@ urlpatterns = [
     path("mes-photos/", views.my_photos, name="my_photos"),
     path("profil/parent/renvoyer/", views.parent_resend, name="parent_resend"),
     path("parent/<str:token>/", views.parent_confirm, name="parent_confirm"),
+    path("parent/<str:token>/retirer/", views.parent_withdraw, name="parent_withdraw"),
     path("concours/<slug:slug>/participer/", views.enter, name="enter"),
     path("concours/<slug:slug>/reglement/", views.rules, name="rules"),
     path("concours/<slug:slug>/envoyer/", views.upload, name="upload"),
@@ -21,5 +22,19 @@ urlpatterns = [
         views.entry_place,
         name="entry_place",
     ),
+    path(
+        "concours/<slug:slug>/mes-photos/<int:entry_id>/retirer/",
+        views.entry_withdraw,
+        name="entry_withdraw",
+    ),
+    path(
+        "concours/<slug:slug>/mes-photos/usages/<str:use>/retirer/",
+        views.use_withdraw,
+        name="use_withdraw",
+    ),
+    path("mes-donnees/", views.my_data, name="my_data"),
+    path("mes-donnees/telecharger/", views.my_data_download, name="my_data_download"),
+    path("mes-donnees/supprimer/", views.account_delete, name="account_delete"),
+    path("mes-donnees/confirmer/<str:token>/", views.rights_confirm, name="rights_confirm"),
     path("concours/<slug:slug>/marque.css", views_brand.brand_css, name="brand_css"),
 ]

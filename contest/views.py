@@ -11,7 +11,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +27,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from contest import selectors, services
+from contest import rights, selectors, services
+from contest.devices import device_class
 from contest.forms import (
     ConsentForm,
     EntryPlaceForm,
@@ -182,8 +189,31 @@ def parent_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "contest/parent_confirm.html",
-        {"participant": participant, "contests": contests},
+        {"participant": participant, "contests": contests, "token": token},
     )
+
+
+@require_POST
+def parent_withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    """A parent asks, from their confirmation page, for a link to withdraw their agreement."""
+    participant = services.participant_parent_from_token(token=token)
+    if participant is None:
+        return render(request, "contest/parent_invalid.html", status=400)
+    try:
+        rights.rights_request_send(
+            participant=participant,
+            action=rights.Action.WITHDRAW_PARENT,
+            language=get_language(),
+            base_url=_base_url(request),
+        )
+    except rights.RightsRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("We sent you an e-mail: open its link to confirm the withdrawal of your agreement."),
+        )
+    return redirect("contest:parent_confirm", token=token)
 
 
 def contest_step(view: View) -> View:
@@ -284,7 +314,12 @@ def upload(
             for form in used
         ]
         try:
-            entries = services.entry_submit(contest=contest, participant=participant, drafts=drafts)
+            entries = services.entry_submit(
+                contest=contest,
+                participant=participant,
+                drafts=drafts,
+                device=device_class(request.headers.get("User-Agent", "")),
+            )
         except services.EntryRefused as exc:
             if exc.index is not None and exc.index < len(used):
                 form = used[exc.index]
@@ -356,6 +391,8 @@ def my_entries(
         "remaining": selectors.photos_remaining(contest=contest, participant=participant),
         "accepting": contest.is_accepting_entries(),
     }
+    if not request.htmx:
+        context["uses"] = selectors.uses_of(contest=contest, participant=participant)
     template = "contest/fragment_entries.html" if request.htmx else "contest/my_entries.html"
     return render(request, template, context)
 
@@ -405,3 +442,104 @@ def entry_place(
         {"contest": contest, "entry": entry, "form": form},
         status=status,
     )
+
+
+@contest_step
+@require_POST
+def entry_withdraw(
+    request: AuthenticatedHttpRequest, contest: Contest, participant: Participant, entry_id: int
+) -> HttpResponse:
+    """Asks for a confirmation link to withdraw one of the rider's photos."""
+    try:
+        rights.rights_request_send(
+            participant=participant,
+            action=rights.Action.WITHDRAW_ENTRY,
+            entry_id=entry_id,
+            language=get_language(),
+            base_url=_base_url(request),
+        )
+    except rights.RightsRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("We sent you an e-mail: open its link to confirm the withdrawal of your photo."),
+        )
+    return redirect("contest:my_entries", slug=contest.slug)
+
+
+@contest_step
+@require_POST
+def use_withdraw(
+    request: AuthenticatedHttpRequest, contest: Contest, participant: Participant, use: str
+) -> HttpResponse:
+    """Withdraws the rider's consent to one use of their photos in this contest."""
+    try:
+        rights.enrollment_withdraw_use(contest_id=contest.pk, participant=participant, use=use)
+    except rights.RightsRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your choice is saved: that use is withdrawn."))
+    return redirect("contest:my_entries", slug=contest.slug)
+
+
+@login_required
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The participant's data rights: download everything, delete the account."""
+    return render(request, "contest/my_data.html", {"participant": _participant(request)})
+
+
+@login_required
+@require_POST
+def my_data_download(request: AuthenticatedHttpRequest) -> FileResponse:
+    """A ZIP of everything held about the participant (a post: it writes an audit row)."""
+    archive = rights.participant_export(participant=_participant(request))
+    response = FileResponse(
+        archive, as_attachment=True, filename="mes-donnees.zip", content_type="application/zip"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Asks for a confirmation link to delete the participant's account."""
+    try:
+        rights.rights_request_send(
+            participant=_participant(request),
+            action=rights.Action.DELETE_ACCOUNT,
+            language=get_language(),
+            base_url=_base_url(request),
+        )
+    except rights.RightsRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("We sent you an e-mail: open its link to confirm the deletion of your account."),
+        )
+    return redirect("contest:my_data")
+
+
+@require_http_methods(["GET", "POST"])
+def rights_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Where a data-rights confirmation link lands: GET shows what will happen and a button
+    (mail scanners open links too), the post does it."""
+    try:
+        if request.method == "POST":
+            done = rights.rights_confirm(token=token, user=request.user)
+        else:
+            asked = rights.rights_request_get(token=token, user=request.user)
+            return render(request, "contest/rights_confirm.html", {"asked": asked})
+    except rights.RightsLinkInvalid as exc:
+        return render(request, "contest/rights_invalid.html", {"reason": exc.message}, status=400)
+    if done.action == rights.Action.DELETE_ACCOUNT:
+        logout(request)
+    elif done.entry is not None and request.user.is_authenticated:
+        messages.success(
+            request,
+            _("“%(title)s” is withdrawn and its files are deleted.") % {"title": done.entry.title},
+        )
+        return redirect("contest:my_entries", slug=done.entry.contest.slug)
+    return render(request, "contest/rights_done.html", {"done": done})

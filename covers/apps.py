@@ -19,3 +19,9 @@ class CoversConfig(AppConfig):
         from covers.homes import marketing_homes
 
         on_staff_homes(marketing_homes, order=30)
+
+        # A photo its author withdrew takes its cover mock-ups with it (contest.rights).
+        from contest.rights import on_entry_withdrawn
+        from covers.rights import entry_withdrawn
+
+        on_entry_withdrawn(entry_withdrawn)

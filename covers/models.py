@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contest.models import Contest, Entry
 
@@ -121,7 +122,8 @@ class Mockup(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Being drawn")
-        READY = "ready", _("Ready")
+        # French agrees "ready" with the noun: une maquette prête, un dossier prêt.
+        READY = "ready", pgettext_lazy("a cover mock-up", "Ready")
         FAILED = "failed", _("Failed")
 
     guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="mockups")
@@ -181,7 +183,7 @@ class PrintPackage(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
         BUILDING = "building", _("Being built")
-        READY = "ready", _("Ready")
+        READY = "ready", pgettext_lazy("a print package", "Ready")
         FAILED = "failed", _("Failed")
 
     guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="packages")

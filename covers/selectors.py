@@ -136,7 +136,8 @@ def candidates(*, contest: Contest) -> list[Candidate]:
         return []
     enrollments = Enrollment.objects.filter(contest=contest)
     entries = (
-        Entry.objects.filter(pk__in=[row.entry_id for row in rows])
+        # A photo its author withdrew is no longer a candidate (its files are gone).
+        Entry.objects.filter(pk__in=[row.entry_id for row in rows], withdrawn_at=None)
         .select_related("photo", "participant__user")
         .prefetch_related(
             Prefetch(

@@ -418,7 +418,14 @@ def cover_prepare(*, guide_id: int, entry_id: int) -> Mockup | None:
     entry = Entry.objects.filter(pk=entry_id).select_related("photo", "participant").first()
     if guide is None or entry is None or entry.photo.status != Photo.Status.READY:
         return None
-    crop = crop_suggest(guide=guide, entry=entry)
+    try:
+        crop = crop_suggest(guide=guide, entry=entry)
+    except (CoverError, OSError) as exc:
+        # The display rendition is missing or unreadable: the photo worker remakes what is
+        # missing, and the sweep comes back then. Raising would only repeat a traceback at
+        # every sweep (nothing a retry of this job can mend).
+        logger.warning("no crop for guide %s, entry %s yet: %s", guide_id, entry_id, exc)
+        return None
     cover_settings = CoverSettings.objects.filter(contest=guide.contest).first()
     logo_version = cover_settings.logo_version if cover_settings else 0
     look = guide_line_look(guide=guide)

@@ -12,3 +12,9 @@ class JuryConfig(AppConfig):
         from jury.homes import jury_homes
 
         on_staff_homes(jury_homes, order=20)
+
+        # A photo its author withdrew leaves the open rounds (contest.rights).
+        from contest.rights import on_entry_withdrawn
+        from jury.services import entry_withdrawn
+
+        on_entry_withdrawn(entry_withdrawn)

@@ -842,6 +842,12 @@ def rounds_sync_withdrawn() -> int:
     return count
 
 
+def entry_withdrawn(entry_id: int) -> None:
+    """Hook of contest.rights: a photo its author withdrew leaves the open rounds at once
+    rather than at the next sweep (the sweep is idempotent, so running it here is safe)."""
+    rounds_sync_withdrawn()
+
+
 def jurors_remind(*, now: datetime | None = None, base_url: str | None = None) -> int:
     """E-mails jurors who are behind in an active round, at most once a day."""
     now = now or timezone.now()

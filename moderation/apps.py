@@ -26,3 +26,9 @@ class ModerationConfig(AppConfig):
             )
         on_render("moderation/email/report_answer", services.report_answer_context)
         on_render("moderation/email/digest", digest.digest_email_context)
+
+        # The reports a participant made, in their download and erased with their account.
+        from contest.rights import on_participant_data
+        from moderation.rights import reports_erase, reports_export
+
+        on_participant_data("reports", export=reports_export, erase=reports_erase)

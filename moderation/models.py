@@ -19,6 +19,7 @@ class ModerationEvent(models.Model):
         ROTATE = "rotate", _("Rotated")
         REPORTED = "reported", _("Reported by the public")
         HIDE = "hide", _("Hidden after reports")
+        PLACE = "place", _("Line and stop corrected")
 
     class Email(models.TextChoices):
         NONE = "", _("No e-mail")

@@ -19,6 +19,8 @@ from contest.selectors import entries_public
 from moderation.models import DuplicateMatch, EntryReport, ModerationEvent
 from photos.models import Photo, Rendition
 from photos.selectors import renditions_by_spec, renditions_hash
+from transit import badges
+from transit.models import Line
 
 QUEUE_STATES = ("pending", "flagged", "approved", "refused", "all")
 
@@ -147,7 +149,9 @@ class TriageView:
 def triage_view(*, entry_id: int, filters: QueueFilters) -> TriageView | None:
     """Everything the triage screen shows for one entry, in a fixed number of queries."""
     entry = (
-        Entry.objects.select_related("photo", "participant__user", "theme", "contest", "decided_by")
+        Entry.objects.select_related(
+            "photo", "participant__user", "theme", "contest__network", "decided_by", "line", "stop"
+        )
         .prefetch_related("photo__renditions")
         .filter(pk=entry_id)
         .first()
@@ -200,6 +204,26 @@ def triage_view(*, entry_id: int, filters: QueueFilters) -> TriageView | None:
         preload=[default_storage.url(name) for name in preload],
         renditions_hash=renditions_hash(entry.photo.renditions.all()),
     )
+
+
+def entry_for_place(*, entry_id: int) -> Entry | None:
+    """The entry whose line and stop a moderator corrects, with its contest's network."""
+    return (
+        Entry.objects.select_related("contest__network", "line", "stop").filter(pk=entry_id).first()
+    )
+
+
+def line_colours_version(*, network_id: int) -> tuple[str, str] | None:
+    """(network slug, version of its lines' colours) for the badges' stylesheet, in one
+    query; None when the network has no line."""
+    rows = list(
+        Line.objects.filter(network_id=network_id)
+        .order_by("pk")
+        .values_list("pk", "colour", "text_colour", "network__slug")
+    )
+    if not rows:
+        return None
+    return rows[0][3], badges.stylesheet_version([(pk, c, t) for pk, c, t, _slug in rows])
 
 
 def moderation_events(*, contest_id: int | None = None) -> QuerySet[ModerationEvent]:

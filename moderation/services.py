@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest.models import Entry
-from contest.services import contest_gallery_changed
+from contest.services import contest_gallery_changed, entry_place_check
 from core.errors import ApplicationError
 from moderation import tasks
 from moderation.models import DuplicateMatch, EntryReport, ModerationEvent
@@ -24,6 +24,7 @@ from notifications.services import message_queue, messages_cancel
 from photos.models import Photo
 from photos.selectors import renditions_hash
 from photos.services import photo_reprocess
+from transit.models import Line, Stop
 
 # Reasons after which the participant is invited to send another photo.
 RESEND_REASONS = {
@@ -249,6 +250,50 @@ def entry_rotate(*, entry_id: int, version: int, moderator: User) -> Entry:
             note=f"{(entry.photo.rotation + 90) % 360}°",
         )
     entry.refresh_from_db()
+    return entry
+
+
+def _place_text(line: Line | None, stop: Stop | None) -> str:
+    """ "2 · Commerce": the audit note's words for a place, "—" for a part not given."""
+    number = (line.short_name or line.long_name or line.gtfs_id) if line else "—"
+    return f"{number} · {stop.name if stop else '—'}"
+
+
+def entry_place_correct(
+    *, entry_id: int, moderator: User, line: Line | None, stop: Stop | None
+) -> Entry:
+    """Sets the line and stop of an entry, at any moderation state, with the riders' checks.
+
+    Raises contest.services.EntryRefused for a line or stop not of the contest's network, or
+    a stop the line does not serve; Entry.DoesNotExist when the entry is gone.
+    """
+    with transaction.atomic():
+        # Locked: two moderators correcting at once each write a true "from" in the log.
+        entry = Entry.objects.select_for_update().get(pk=entry_id)
+        if (entry.line_id, entry.stop_id) == (
+            line.pk if line else None,
+            stop.pk if stop else None,
+        ):
+            return entry
+        # The entry's own line and stop stay allowed when a newer feed made them inactive.
+        entry_place_check(
+            contest=entry.contest, line=line, stop=stop, kept=(entry.line_id, entry.stop_id)
+        )
+        before = _place_text(entry.line, entry.stop)
+        # Not a decision on the photo: its version (the guard of decisions) stays as it is.
+        Entry.objects.filter(pk=entry_id).update(line=line, stop=stop)
+        if entry.moderation == Entry.Moderation.APPROVED:
+            # The gallery's cached pages show the line and stop of public photos.
+            contest_gallery_changed(contest_id=entry.contest_id)
+        ModerationEvent.objects.create(
+            entry=entry,
+            actor=moderator,
+            action=ModerationEvent.Action.PLACE,
+            from_state=entry.moderation,
+            to_state=entry.moderation,
+            note=f"{before} → {_place_text(line, stop)}",
+        )
+    entry.line, entry.stop = line, stop
     return entry
 
 

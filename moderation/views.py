@@ -22,12 +22,15 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contest.forms import EntryPlaceForm
 from contest.models import Entry
 from contest.selectors import thumbs_of
+from contest.services import EntryRefused
 from core.access import staff_permission_required
 from core.csv import csv_row
 from core.http import AuthenticatedHttpRequest
@@ -38,6 +41,7 @@ from moderation.models import ModerationEvent
 from moderation.selectors import QueueFilters
 from photos import imaging
 from photos.services import photo_full_resolution
+from transit.models import Line
 
 MODERATE = "contest.moderate_entry"
 ModeratorRequest = AuthenticatedHttpRequest
@@ -79,9 +83,12 @@ def _triage(
     conflict: str = "",
     form: DecisionForm | None = None,
     confirm_duplicate: bool = False,
+    place_form: EntryPlaceForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     view = selectors.triage_view(entry_id=entry_id, filters=filters) if entry_id else None
+    if view is not None and place_form is None and view.entry.contest.network_id is not None:
+        place_form = EntryPlaceForm(entry=view.entry)
     context = {
         "view": view,
         "filters": filters,
@@ -91,12 +98,26 @@ def _triage(
         "conflict": conflict,
         "form": form,
         "confirm_duplicate": confirm_duplicate,
+        "place_form": place_form,
+        "lines_css": _lines_css(view.entry.line) if view else "",
         "reasons": Entry.Reason.choices,
         "remaining": selectors.moderation_counts(filters).get(filters.state, 0),
         "undo_seconds": settings.MODERATION_UNDO_SECONDS,
     }
     template = "moderation/fragment_triage.html" if request.htmx else "moderation/triage.html"
     return render(request, template, context, status=status)
+
+
+def _lines_css(line: Line | None) -> str:
+    """The address of the line badges' colours (served by the gallery, versioned like its own
+    links), or "" when the entry has no line."""
+    if line is None:
+        return ""
+    found = selectors.line_colours_version(network_id=line.network_id)
+    if found is None:
+        return ""
+    slug, version = found
+    return reverse("gallery:lines_css", args=[slug]) + "?" + urlencode({"v": version})
 
 
 @moderator_required
@@ -214,6 +235,40 @@ def triage_rotate(request: ModeratorRequest, entry_id: int) -> HttpResponse:
         messages.success(request, toast)
         return HttpResponseRedirect(_after_action(request, entry_id, filters))
     return _triage(request, _next_id(entry_id, filters), filters, toast=toast)
+
+
+@moderator_required
+@require_POST
+def triage_place(request: ModeratorRequest, entry_id: int) -> HttpResponse:
+    """Corrects the line and stop of an entry, whatever its moderation state."""
+    filters = _filters(request)
+    entry = selectors.entry_for_place(entry_id=entry_id)
+    if entry is None or entry.contest.network_id is None:
+        raise Http404
+    form = EntryPlaceForm(request.POST, entry=entry)
+    if form.is_valid():
+        try:
+            services.entry_place_correct(
+                entry_id=entry.pk,
+                moderator=request.user,
+                line=form.cleaned_data["line"],
+                stop=form.cleaned_data["stop"],
+            )
+        except EntryRefused as refused:
+            form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+        except Entry.DoesNotExist:
+            raise Http404 from None
+        else:
+            toast = _("Line and stop of “%(title)s” saved.") % {"title": entry.title}
+            if not request.htmx:
+                messages.success(request, toast)
+                return HttpResponseRedirect(
+                    reverse("moderation:triage_entry", args=[entry.pk])
+                    + "?"
+                    + filters.querystring()
+                )
+            return _triage(request, entry.pk, filters, toast=toast)
+    return _triage(request, entry.pk, filters, place_form=form, status=200 if request.htmx else 400)
 
 
 @moderator_required

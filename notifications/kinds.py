@@ -20,6 +20,8 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "contest/email/signin": Kind("signin", _("sign-in links"), essential=True),
     "contest/email/parent": Kind("parent", _("parental confirmations"), essential=True),
+    # A participant's own request about their data (withdraw, erase): they asked for it.
+    "contest/email/rights": Kind("rights", _("data request confirmations"), essential=True),
     "jury/email/invitation": Kind("jury_invitation", _("jury sign-in links"), essential=True),
     "jury/email/reminder": Kind("jury_reminder", _("jury reminders")),
     "moderation/email/approved": Kind("decision", _("news of the photos you sent")),

@@ -91,6 +91,40 @@ def photo_delete_original(*, name: str) -> None:
         logger.exception("could not delete original %s", name)
 
 
+def photo_erase(*, photo_id: int) -> None:
+    """Deletes a photo's original and renditions for good (a participant withdrew it).
+
+    The row stays, emptied and marked failed so the worker never touches it again; the
+    files go once the caller's transaction commits, so a rollback leaves them in place.
+    """
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None:
+        return
+    renditions = list(photo.renditions.values_list("file", flat=True))
+    original = photo.original
+    photo.renditions.all().delete()
+    Photo.objects.filter(pk=photo_id).update(
+        original="",
+        renditions_hash="",
+        phash="",
+        sha256="",
+        status=Photo.Status.FAILED,
+        failure=Photo.Failure.MISSING,
+        updated_at=timezone.now(),
+    )
+
+    def delete_files() -> None:
+        for name in renditions:
+            try:
+                default_storage.delete(name)
+            except (OSError, BotoCoreError, ClientError):
+                logger.warning("could not delete rendition %s", name)
+        if original:
+            photo_delete_original(name=original)
+
+    transaction.on_commit(delete_files)
+
+
 def _fail(photo_id: int, failure: str) -> None:
     Photo.objects.filter(pk=photo_id).exclude(status=Photo.Status.READY).update(
         status=Photo.Status.FAILED, failure=failure, updated_at=timezone.now()

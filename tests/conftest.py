@@ -10,6 +10,7 @@ import importlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -119,11 +120,14 @@ GROUP_MIGRATIONS = (
 )
 
 
-def _staff_in(group: str, email: str) -> object:
+def staff_group(group: str) -> Any:
+    """The staff group with its permissions, as its migration made it.
+
+    The groups come from a migration, but a live server test empties the database after it
+    ran: the tests that follow make the group again, from the migration's definition.
+    """
     from django.contrib.auth.models import Group, Permission
 
-    # The groups come from a migration, but a live server test empties the database after
-    # it ran: the tests that follow make the group again, from the migration's definition.
     role, created = Group.objects.get_or_create(name=group)
     if created:
         codes = [
@@ -136,6 +140,11 @@ def _staff_in(group: str, email: str) -> object:
             role.permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
+    return role
+
+
+def _staff_in(group: str, email: str) -> object:
+    role = staff_group(group)
     user = UserFactory(email=email, is_staff=True)
     user.groups.add(role)
     return user

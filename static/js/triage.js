@@ -52,6 +52,16 @@
     }
   }
 
+  // L: the line and stop form opens on its first field. Typing there is typing, not keys
+  // (see the keydown handler): "Gare Maritime" must not approve, refuse nor turn anything.
+  function correctPlace() {
+    var box = triage().querySelector(".place-correct");
+    if (!box) return;
+    box.open = true;
+    var field = box.querySelector("input[type=text]");
+    if (field) field.focus();
+  }
+
   function goBack() {
     var id = back.pop();
     if (!id) return;
@@ -81,7 +91,8 @@
     var target = event.target;
     var typing = target.matches && target.matches("input[type=text], textarea, select");
     if (typing) {
-      if (event.key === "Escape") { target.blur(); stopRefusing(); }
+      // An Escape the field used itself (a picker closing its list) leaves the focus there.
+      if (event.key === "Escape" && !event.defaultPrevented) { target.blur(); stopRefusing(); }
       return;
     }
     if (busy) { event.preventDefault(); return; }
@@ -96,6 +107,7 @@
     else if (key === "u") press("u");
     else if (key === "t") press("t");
     else if (key === "f") press("f");
+    else if (key === "l") correctPlace();
     else if (key === "?") toggleHelp();
     else handled = false;
     if (handled) event.preventDefault();
@@ -151,7 +163,12 @@
     // "Approve anyway?" after A on a possible duplicate: Enter confirms, Esc cancels.
     var confirm = triage().querySelector('[data-key="a-confirm"]');
     var title = document.getElementById("triage-title");
+    // The same photo again (its line and stop saved, a decision undone) is no step forward.
+    if (back[back.length - 1] === triage().dataset.entry) back.pop();
+    // The line and stop refused: back to the field that says why.
+    var invalid = triage().querySelector(".place-correct .has-error input[type=text]");
     if (confirm) confirm.focus();
+    else if (invalid) invalid.focus();
     else if (title) title.focus({ preventScroll: false });  // announce the new photo
     preload();
     expireUndo();

@@ -20,7 +20,7 @@ from contest.models import Contest
 from jury import services
 from jury.models import Round, RoundEntry, Task
 from tests.browser.conftest import PHONE
-from tests.browser.test_entry_flow import assert_accessible
+from tests.browser.test_entry_flow import assert_accessible, assert_fits_the_screen
 
 # The jury's personas and rounds (tests/jury/conftest.py), for this folder too.
 from tests.jury.conftest import (  # noqa: F401
@@ -51,20 +51,6 @@ def log_in(context: BrowserContext, live_server: LiveServer, user: object) -> No
     )
 
 
-def assert_fits_the_screen(page: Page) -> None:
-    """Nothing sticks out sideways: else a phone zooms the whole page out to show it."""
-    wider = page.evaluate(
-        """() => {
-            const root = document.documentElement;
-            if (root.scrollWidth <= root.clientWidth + 1) return [];
-            return [...document.querySelectorAll("body *")]
-                .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)
-                .slice(0, 5).map(e => e.outerHTML.slice(0, 120));
-        }"""
-    )
-    assert not wider, f"the page is wider than the phone: {wider}"
-
-
 def test_the_chair_previews_the_cuts_and_closes_the_round_from_a_phone(
     page: Page,
     context: BrowserContext,
@@ -88,7 +74,7 @@ def test_the_chair_previews_the_cuts_and_closes_the_round_from_a_phone(
     preview = page.locator(".jury-preview")
     expect(preview.locator('input[name="cut"]')).to_have_count(4)  # three cuts and "another"
     expect(preview.locator("tbody tr").nth(1)).to_contain_text("3")
-    assert_fits_the_screen(page)
+    assert_fits_the_screen(page, "jury chair's page")
     assert_accessible(page, "chair's round page")
 
     # At least 50 % yes: three photos advance.
@@ -96,7 +82,7 @@ def test_the_chair_previews_the_cuts_and_closes_the_round_from_a_phone(
     preview.get_by_role("button", name="Clôturer avec ce seuil…").click()
     expect(page.locator("h1")).to_have_text("Clôturer le tour 1 ?")
     expect(page.locator(".jury-shortlist li")).to_have_count(3)
-    assert_fits_the_screen(page)
+    assert_fits_the_screen(page, "jury chair's page")
     assert_accessible(page, "closing confirmation")
 
     page.locator("#confirm-close").click()

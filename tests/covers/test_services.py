@@ -56,6 +56,18 @@ def test_it_suggests_a_crop_and_draws_the_mockup_once(
     assert Mockup.objects.count() == 1
 
 
+def test_it_waits_quietly_for_a_photo_whose_display_rendition_is_missing(
+    shortlist: Callable[..., list[Entry]], entrant: Participant, guide: Guide
+) -> None:
+    [entry] = shortlist([(entrant, BIG)])
+    entry.photo.renditions.filter(spec="display").delete()
+    # No traceback at every sweep: nothing is made, and the job is done until the photo
+    # worker has remade the rendition.
+    assert services.cover_prepare(guide_id=guide.pk, entry_id=entry.pk) is None
+    assert not Crop.objects.filter(entry=entry).exists()
+    assert not Mockup.objects.filter(entry=entry).exists()
+
+
 def test_it_sends_again_only_the_mockups_whose_job_was_lost(
     shortlist: Callable[..., list[Entry]], entrant: Participant, contest: Contest, guide: Guide
 ) -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from contest.models import Contest, Entry, Participant
 from jury import selectors, services
 from jury.models import Juror, JuryEvent, Panel, Round, RoundEntry, Task
+from tests.conftest import staff_group
 from tests.factories import EnrollmentFactory
 from tests.http import follow_signin_link
 from tests.mail import deliver_mail
@@ -205,6 +206,8 @@ def test_a_chair_takes_a_contest_through_three_rounds_to_a_ranked_shortlist(
 def test_an_invited_juror_gets_a_mail_whose_link_signs_them_in_to_their_work(
     chair_client: Client, contest: Contest
 ) -> None:
+    # The "Jury" group as its migration made it, even after a live server test emptied it.
+    staff_group("Jury")
     response = post(
         chair_client,
         reverse("jury:juror_invite", args=[contest.slug]),

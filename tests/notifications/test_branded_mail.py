@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
 
 from contest.models import Contest, Entry
 from moderation import services as moderation
@@ -26,11 +27,8 @@ def branded(contest: Contest) -> Contest:
     return contest
 
 
-def test_it_sends_a_decision_from_the_operator_signed_and_in_the_riders_language(
-    branded: Contest, ready_entry: Callable[..., Entry], moderator: object
-) -> None:
-    english = ParticipantFactory(user=UserFactory(email="sam@example.org"), language="en")
-    entry = ready_entry(participant=english, title="Night bus")
+def _approved_mail(entry: Entry, moderator: object) -> EmailMessage:
+    """Approves the entry and returns the one e-mail it sends once the undo window is over."""
     moderation.entry_decide(
         entry_id=entry.pk,
         version=entry.version,
@@ -39,6 +37,15 @@ def test_it_sends_a_decision_from_the_operator_signed_and_in_the_riders_language
         seen_renditions=renditions_hash(entry.photo.renditions.all()),
     )
     [message] = deliver_mail(later=UNDO_WINDOW)
+    return message
+
+
+def test_it_sends_a_decision_from_the_operator_signed_and_in_the_riders_language(
+    branded: Contest, ready_entry: Callable[..., Entry], moderator: object
+) -> None:
+    english = ParticipantFactory(user=UserFactory(email="sam@example.org"), language="en")
+    entry = ready_entry(participant=english, title="Night bus")
+    message = _approved_mail(entry, moderator)
     assert message.from_email.startswith("Réseau Mistral <")
     assert "Cover 2027" in message.body  # the contest's English title
     # Signed by the operator, above the opt-out footer ("-- " is the signature separator).
@@ -51,14 +58,7 @@ def test_it_keeps_the_configured_sender_for_an_unbranded_contest(
     contest: Contest, ready_entry: Callable[..., Entry], moderator: object, settings: object
 ) -> None:
     entry = ready_entry(title="Quai")
-    moderation.entry_decide(
-        entry_id=entry.pk,
-        version=entry.version,
-        moderator=moderator,  # type: ignore[arg-type]
-        approve=True,
-        seen_renditions=renditions_hash(entry.photo.renditions.all()),
-    )
-    [message] = deliver_mail(later=UNDO_WINDOW)
+    message = _approved_mail(entry, moderator)
     assert message.from_email == settings.DEFAULT_FROM_EMAIL  # type: ignore[attr-defined]
 
 
