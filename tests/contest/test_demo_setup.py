@@ -81,3 +81,12 @@ def test_it_changes_nothing_but_the_passwords_when_run_again(demo: str) -> None:
     assert sorted(Entry.objects.values_list("title", "moderation", "vote_count")) == sorted(before)
     assert Vote.objects.count() == votes
     assert "user: moderation " in out.getvalue()
+
+
+def test_it_tags_the_demo_photos_with_lines_and_stops_of_a_real_network(demo: str) -> None:
+    contest = Contest.objects.get(slug="couvertures-2027")
+    assert contest.network is not None
+    assert contest.network.lines.count() == 75  # routes.txt of the Nantes feed
+    tagged = Entry.objects.filter(contest=contest).exclude(line=None).exclude(stop=None)
+    assert tagged.count() == Entry.objects.filter(contest=contest).count() > 0
+    assert {entry.line.short_name for entry in tagged.select_related("line")} >= {"1", "2"}

@@ -30,8 +30,19 @@ from photos import imaging
 from photos.models import Photo
 from photos.selectors import renditions_hash
 from photos.services import photo_process, upload_policy
+from transit.models import Line, Stop
+from transit.services import feed_import, network_get_or_create
 
 SHARED_PHOTOS = settings.BASE_DIR.parent / "shared" / "data" / "photos"
+# A real network's lines and stops (Nantes, Tan, 2016; ODbL: shared/data/gtfs/.../SOURCE.md).
+SHARED_GTFS = settings.BASE_DIR.parent / "shared" / "data" / "gtfs" / "nantes-tan-2016"
+# (line number, stop name) given to the demo photos in turn.
+DEMO_PLACES = [
+    ("1", "Commerce"),
+    ("2", "Commerce"),
+    ("3", "Chantiers Navals"),
+    ("4", "Duchesse Anne-Château"),
+]
 RULES = """Article 1 – Le réseau organise un concours photo gratuit, ouvert à toute personne.
 Article 2 – Chaque participant envoie au plus trois photos prises sur le réseau.
 Article 3 – Les photos retenues illustreront les couvertures des fiches horaires 2027.
@@ -128,7 +139,27 @@ class Command(BaseCommand):
         finally:
             current_app.conf.task_always_eager = eager
         self._add_guides(contest)
+        self._add_network(contest)
         self.stdout.write(self._logins(contest, port=port, logins=logins))
+
+    def _add_network(self, contest: Contest) -> None:
+        """The contest's lines and stops from a real GTFS feed, and a place on each photo
+        that has none (the line badges, filters and pages then have something to show)."""
+        if contest.network_id is None:
+            if not Path(SHARED_GTFS).is_dir():
+                return  # the checkout came without the shared data: no lines in the demo
+            imported = network_get_or_create(name="Tan (Nantes)")
+            feed_import(source=SHARED_GTFS, network=imported)
+            Contest.objects.filter(pk=contest.pk).update(network=imported)
+            contest.network = imported
+        network = contest.network
+        if network is None:
+            return
+        untagged = list(Entry.objects.filter(contest=contest, line=None).order_by("pk"))
+        for entry, (number, stop_name) in zip(untagged, DEMO_PLACES * len(untagged), strict=False):
+            line = Line.objects.filter(network=network, short_name=number).first()
+            stop = Stop.objects.filter(network=network, name=stop_name, parent=None).first()
+            Entry.objects.filter(pk=entry.pk).update(line=line, stop=stop)
 
     def _staff(self, username: str, *, group: str = "", superuser: bool = False) -> Any:
         """A staff login with a new password each run: (user, password)."""
