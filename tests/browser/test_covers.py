@@ -57,7 +57,7 @@ def test_marketing_compares_covers_crops_by_keyboard_and_the_chair_locks(
     # The small photo is shown greyed, with why.
     expect(covers.nth(1)).to_have_class("cover-candidate ineligible")
     expect(covers.nth(1).locator(".reason")).to_contain_text("71 ppi")
-    assert_fits_the_screen(page)
+    assert_fits_the_screen(page, "covers page")
     assert_accessible(page, "candidates as covers")
     # The print lines, on demand.
     page.goto(page.url + "?lignes=1")
@@ -87,7 +87,7 @@ def test_marketing_compares_covers_crops_by_keyboard_and_the_chair_locks(
     expect(page.locator("#crop-ppi")).to_have_text("192 ppi")
     expect(page.locator("#crop-ppi")).to_have_class("badge ppi-refused")
     assert CoverEvent.objects.filter(action=CoverEvent.Action.CROP).count() == 2
-    assert_fits_the_screen(page)
+    assert_fits_the_screen(page, "covers page")
     assert_accessible(page, "crop editor")
 
     # Back to the suggestion, then choose the photo for the cover.
@@ -108,7 +108,7 @@ def test_marketing_compares_covers_crops_by_keyboard_and_the_chair_locks(
     expect(page.locator(".messages")).to_be_visible()
     assert CoverSettings.objects.get(contest=contest).locked_at is not None
     expect(page.locator("progress, a[download]")).to_have_count(1)
-    assert_fits_the_screen(page)
+    assert_fits_the_screen(page, "covers page")
     assert_accessible(page, "locked allocation")
 
 
@@ -137,7 +137,7 @@ def test_the_winner_confirms_their_credit_and_the_public_sees_the_winners(
     page.wait_for_function(
         "img => img.complete && img.naturalWidth === 900", arg=cover.element_handle()
     )
-    assert_fits_the_screen(page)
+    assert_fits_the_screen(page, "covers page")
     assert_accessible(page, "winner's proof")
     page.get_by_label("Mention du crédit photo", exact=False).fill("Photo : Camille Dupont")
     page.locator("form button[type=submit]").last.click()
@@ -158,5 +158,5 @@ def test_the_winner_confirms_their_credit_and_the_public_sees_the_winners(
     page.wait_for_function(
         "img => img.complete && img.naturalWidth === 900", arg=image.element_handle()
     )
-    assert_fits_the_screen(page)
+    assert_fits_the_screen(page, "covers page")
     assert_accessible(page, "winners page")

@@ -367,7 +367,9 @@ def test_it_shows_a_possible_duplicate_before_a_moderator_can_approve_it(
         assert warning_box["x"] >= photo_box["x"] + photo_box["width"]
     assert_accessible(page, "triage page of a possible duplicate")
 
-    # A, then A again (a habit, a key repeat) approves nothing: it asks.
+    # A, then A again (a habit, a key repeat) approves nothing: it asks. The keys act through
+    # htmx, loaded with `defer`: on a loaded machine it may not be there yet after the scan.
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
     page.keyboard.press("a")
     confirm = page.locator('[data-key="a-confirm"]')
     expect(confirm).to_be_focused()
