@@ -34,24 +34,30 @@ messages: install
 # (or for Ctrl-C / TERM) and then stops the others by their own pids. Not `kill 0`: that
 # signals the whole process group, make included, and the shell itself, whose trap then
 # runs again and again until bash overflows its stack (make's "Segmentation fault").
+# On Ctrl-C the terminal has already sent INT to the worker and beat, which shut down by
+# themselves: a second signal while they exit makes beat print a traceback, so they get
+# 10 s first. The web server ignores INT (a background job of a script), so it gets TERM.
 run: install messages
 	mkdir -p $(VAR)/broker/queue $(VAR)/broker/control $(VAR)/media $(VAR)/originals
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	@echo "Preparing the demo (its photos are processed here, once)..."
 	@logins=$$($(DEV_ENV) $(PY) manage.py demo_setup --port $(PORT)) || exit 1; \
 	rm -f $(VAR)/worker.ready; \
-	stop() { trap - INT TERM; kill -TERM $$(jobs -p) 2>/dev/null; wait; }; \
-	trap 'stop; exit 0' INT TERM; \
+	stop() { trap - INT TERM; n=$$1; kill -TERM $$web 2>/dev/null; \
+		while [ $$n -gt 0 ] && [ -n "$$(jobs -pr)" ]; do sleep 0.1; n=$$((n - 1)); done; \
+		kill -TERM $$(jobs -pr) 2>/dev/null; wait; }; \
+	trap 'stop 100; exit 0' INT; \
+	trap 'stop 0; exit 0' TERM; \
 	$(DEV_ENV) $(VENV)/bin/celery -A config beat --loglevel=INFO & \
 	$(DEV_ENV) COVERLINE_WORKER_READY_FILE=$(VAR)/worker.ready \
 		$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,print & \
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT) & \
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT) & web=$$!; \
 	for _ in $$(seq 120); do \
 		[ -f $(VAR)/worker.ready ] && (exec 3<>/dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null && break; \
 		sleep 0.5; \
 	done; \
 	printf '%s\n' "$$logins" "Ctrl-C stops the web server, the worker and beat."; \
-	wait -n; status=$$?; stop; exit $$status
+	wait -n; status=$$?; stop 0; exit $$status
 
 test: install messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
