@@ -71,6 +71,29 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "contest/home.html", {"contests": selectors.contests_open()})
 
 
+def _ask_confirmation(
+    request: HttpRequest,
+    participant: Participant,
+    action: str,
+    *,
+    sent: str,
+    entry_id: int | None = None,
+) -> None:
+    """E-mails the link that confirms a data-rights step, and says so (or why not)."""
+    try:
+        rights.rights_request_send(
+            participant=participant,
+            action=action,
+            entry_id=entry_id,
+            language=get_language(),
+            base_url=_base_url(request),
+        )
+    except rights.RightsRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, sent)
+
+
 @require_http_methods(["GET", "POST"])
 def signin(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), "/")
@@ -199,20 +222,12 @@ def parent_withdraw(request: HttpRequest, token: str) -> HttpResponse:
     participant = services.participant_parent_from_token(token=token)
     if participant is None:
         return render(request, "contest/parent_invalid.html", status=400)
-    try:
-        rights.rights_request_send(
-            participant=participant,
-            action=rights.Action.WITHDRAW_PARENT,
-            language=get_language(),
-            base_url=_base_url(request),
-        )
-    except rights.RightsRefused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("We sent you an e-mail: open its link to confirm the withdrawal of your agreement."),
-        )
+    _ask_confirmation(
+        request,
+        participant,
+        rights.Action.WITHDRAW_PARENT,
+        sent=_("We sent you an e-mail: open its link to confirm the withdrawal of your agreement."),
+    )
     return redirect("contest:parent_confirm", token=token)
 
 
@@ -450,21 +465,13 @@ def entry_withdraw(
     request: AuthenticatedHttpRequest, contest: Contest, participant: Participant, entry_id: int
 ) -> HttpResponse:
     """Asks for a confirmation link to withdraw one of the rider's photos."""
-    try:
-        rights.rights_request_send(
-            participant=participant,
-            action=rights.Action.WITHDRAW_ENTRY,
-            entry_id=entry_id,
-            language=get_language(),
-            base_url=_base_url(request),
-        )
-    except rights.RightsRefused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("We sent you an e-mail: open its link to confirm the withdrawal of your photo."),
-        )
+    _ask_confirmation(
+        request,
+        participant,
+        rights.Action.WITHDRAW_ENTRY,
+        entry_id=entry_id,
+        sent=_("We sent you an e-mail: open its link to confirm the withdrawal of your photo."),
+    )
     return redirect("contest:my_entries", slug=contest.slug)
 
 
@@ -505,20 +512,12 @@ def my_data_download(request: AuthenticatedHttpRequest) -> FileResponse:
 @require_POST
 def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Asks for a confirmation link to delete the participant's account."""
-    try:
-        rights.rights_request_send(
-            participant=_participant(request),
-            action=rights.Action.DELETE_ACCOUNT,
-            language=get_language(),
-            base_url=_base_url(request),
-        )
-    except rights.RightsRefused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("We sent you an e-mail: open its link to confirm the deletion of your account."),
-        )
+    _ask_confirmation(
+        request,
+        _participant(request),
+        rights.Action.DELETE_ACCOUNT,
+        sent=_("We sent you an e-mail: open its link to confirm the deletion of your account."),
+    )
     return redirect("contest:my_data")
 
 
