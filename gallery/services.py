@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -28,7 +29,7 @@ from core.colour import parse_hex
 from core.errors import ApplicationError
 from core.network import network_hash, rate_limit_hit
 from gallery import selectors, share_card
-from gallery.models import Vote
+from gallery.models import Share, Vote
 from photos import imaging
 from photos.imaging.encoding import encode_jpeg
 from photos.models import Rendition
@@ -61,6 +62,18 @@ def vote_cast(*, entry: Entry, user: User, ip_address: str | None) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def share_record(*, entry: Entry, network: str, ip_address: str | None) -> None:
+    """Counts a tap on a share button, once per visitor's network, photo, social network and
+    day: a reload or a double tap counts once, and a visitor without an address not at all."""
+    visitor = network_hash(ip_address=ip_address)
+    if not visitor:
+        return
+    Share.objects.bulk_create(
+        [Share(entry=entry, network=network, visitor=visitor, day=timezone.localdate())],
+        ignore_conflicts=True,
+    )
 
 
 # --- the community manager's social kit --------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("concours/<slug:slug>/flux.atom", ApprovedPhotosFeed(), name="feed"),
     path("photo/<uuid:public_id>/", views.photo, name="photo"),
     path("photo/<uuid:public_id>/vote/", views.vote, name="vote"),
+    path("photo/<uuid:public_id>/partager/<slug:network>/", views.share, name="share"),
     path("concours/<slug:slug>/integrer/", views_relay.embed, name="embed"),
     path("gestion/<slug:slug>/relais/", views_relay.relay, name="relay"),
     path("gestion/<slug:slug>/votes/", views_relay.vote_bursts, name="vote_bursts"),

@@ -26,6 +26,7 @@ from contest.selectors import contest_get_public
 from core.http import HtmxHttpRequest
 from core.network import client_ip
 from gallery import page_cache, selectors, services
+from gallery.models import Share
 from transit import badges
 
 SEED_KEY = "gallery_seed"
@@ -295,6 +296,21 @@ def _grid_html(contest: Contest, params: dict[str, Any]) -> str:
     )
 
 
+def share_text(entry: Entry) -> str:
+    """What a share says beside the link: the title, where, and the credit."""
+    credit = _("Photo: %(credit)s") % {"credit": entry.participant.credit_name}
+    return " — ".join(part for part in (entry.title, place_label(entry), credit) if part)
+
+
+def share_target(network: str, *, url: str, text: str) -> str:
+    """Each network's documented "share this link" address."""
+    if network == Share.Network.FACEBOOK:
+        return "https://www.facebook.com/sharer/sharer.php?u=" + quote(url, safe="")
+    if network == Share.Network.X:
+        return "https://twitter.com/intent/tweet?" + urlencode({"url": url, "text": text})
+    return "https://wa.me/?" + urlencode({"text": f"{text} {url}"})
+
+
 @require_GET
 def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
     entry = selectors.public_entry(public_id=public_id)
@@ -305,7 +321,7 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
     share = renditions.get("share", {}).get("jpeg")
     credit = _("Photo: %(credit)s") % {"credit": entry.participant.credit_name}
     place = place_label(entry)
-    text = " — ".join(part for part in (entry.title, place, credit) if part)
+    text = share_text(entry)
     # The caption is cut, never the credit, on every network.
     description = " — ".join(
         part for part in (Truncator(entry.caption).chars(200), place, credit) if part
@@ -338,10 +354,12 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
                 if share
                 else None,
             ),
+            # Through our own address, which counts the share and sends on (share below).
             "share_links": {
-                "facebook": "https://www.facebook.com/sharer/sharer.php?u=" + quote(url, safe=""),
-                "x": "https://twitter.com/intent/tweet?" + urlencode({"url": url, "text": text}),
-                "whatsapp": "https://wa.me/?" + urlencode({"text": f"{text} {url}"}),
+                **{
+                    network: reverse("gallery:share", args=[public_id, network])
+                    for network in Share.Network.values
+                },
                 "email": "mailto:?" + urlencode({"subject": text, "body": url}).replace("+", "%20"),
             },
             "lines_css": lines_css_url(entry.contest.network_id) if entry.line_id else "",
@@ -350,6 +368,25 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
             "shows_votes": _shows_votes(entry.contest),
         },
     )
+
+
+# A GET, so that the share buttons work as plain links on any phone without JavaScript; the
+# links are rel=nofollow and the answer says noindex, and a crawler that follows them anyway
+# counts at most once a day per photo and network (share_record).
+@require_GET
+def share(request: PublicRequest, public_id: UUID, network: str) -> HttpResponse:
+    """Counts a tap on a photo page's share button, then sends on to the network."""
+    if network not in Share.Network.values:
+        raise Http404
+    entry = selectors.public_entry(public_id=public_id)
+    if entry is None:
+        raise Http404
+    services.share_record(entry=entry, network=network, ip_address=client_ip(request))
+    url = absolute_url(request, reverse("gallery:photo", args=[public_id]))
+    response = HttpResponseRedirect(share_target(network, url=url, text=share_text(entry)))
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

@@ -136,7 +136,8 @@ def test_it_gives_the_photo_page_sharing_tags_and_no_private_data(
     assert "Photo : Camille D." in page
     assert entrant.email not in page
     assert entry.photo.original not in page
-    assert "facebook.com/sharer" in page and "wa.me" in page
+    share = f"/photo/{entry.photo.public_id}/partager/"
+    assert f'href="{share}facebook/"' in page and f'href="{share}whatsapp/"' in page
     assert "<script" not in page.split("</main>")[0].split("<main")[1]  # no third-party script
 
 

@@ -5,18 +5,22 @@ heading, and absolute URLs on the host the visitor used."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image, ImageChops, ImageStat
 
 from contest.models import Contest, Enrollment, Entry, Participant
 from gallery import share_card
+from gallery.models import Share
 from tests.factories import EnrollmentFactory, ParticipantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -312,10 +316,58 @@ def test_it_keeps_the_credit_in_every_description_of_a_photo(
 
 def test_it_builds_the_share_links_on_the_visitors_host(approved: Callable[..., Entry]) -> None:
     entry = approved(seed=1)
-    url = reverse("gallery:photo", args=[entry.photo.public_id])
-    page = Client().get(url, HTTP_HOST=HOST).content.decode()
-    assert "u=http%3A%2F%2F127.0.0.1%3A8001%2Fphoto%2F" in page
-    assert "localhost:8000" not in page
+    url = reverse("gallery:share", args=[entry.photo.public_id, "facebook"])
+    response = Client().get(url, HTTP_HOST=HOST)
+    assert response.status_code == 302
+    assert "u=http%3A%2F%2F127.0.0.1%3A8001%2Fphoto%2F" in response["Location"]
+    assert "localhost:8000" not in response["Location"]
+
+
+# --- share buttons, counted ------------------------------------------------------------
+
+
+def _tap(entry: Entry, network: str, address: str = "198.51.100.7") -> Any:
+    url = reverse("gallery:share", args=[entry.photo.public_id, network])
+    return Client(REMOTE_ADDR=address).get(url)
+
+
+def test_it_sends_each_share_button_to_its_network_with_the_photo_page_and_credit(
+    approved: Callable[..., Entry],
+) -> None:
+    entry = approved(seed=1, title="Le viaduc")
+    page_url = "http://testserver" + reverse("gallery:photo", args=[entry.photo.public_id])
+    targets = {n: _tap(entry, n)["Location"] for n in ("facebook", "x", "whatsapp")}
+    assert targets["facebook"].startswith("https://www.facebook.com/sharer/sharer.php?u=")
+    assert targets["x"].startswith("https://twitter.com/intent/tweet?")
+    assert targets["whatsapp"].startswith("https://wa.me/?")
+    for network, target in targets.items():
+        decoded = unquote_plus(target)
+        assert page_url in decoded, network
+    assert "Le viaduc" in unquote_plus(targets["whatsapp"])
+    assert "Photo : Camille D." in unquote_plus(targets["x"])
+
+
+def test_it_counts_a_share_once_per_visitor_network_and_day(
+    approved: Callable[..., Entry],
+) -> None:
+    entry = approved(seed=1)
+    for _ in range(3):  # a double tap and a reload
+        assert _tap(entry, "facebook").status_code == 302
+    _tap(entry, "whatsapp")
+    _tap(entry, "facebook", address="203.0.113.9")
+    counts = Counter(Share.objects.filter(entry=entry).values_list("network", flat=True))
+    assert counts == {"facebook": 2, "whatsapp": 1}
+    assert "noindex" in _tap(entry, "x")["X-Robots-Tag"]
+
+
+def test_it_answers_404_to_a_share_of_an_unknown_network_or_a_withdrawn_photo(
+    approved: Callable[..., Entry],
+) -> None:
+    entry = approved(seed=1)
+    assert _tap(entry, "myspace").status_code == 404
+    Entry.objects.filter(pk=entry.pk).update(withdrawn_at=timezone.now())
+    assert _tap(entry, "facebook").status_code == 404
+    assert not Share.objects.exists()
 
 
 # --- descriptions for search engines -----------------------------------------------------
