@@ -164,6 +164,13 @@ def optout_record(*, email: str, kind: str) -> OptOut:
     return optout
 
 
+def optout_remove(*, email: str, kind: str) -> bool:
+    """`email` wants `kind` mail again (the opt-out page's "Receive them again"); True if it
+    had opted out."""
+    deleted, _rows = OptOut.objects.filter(email=email.lower(), kind=kind).delete()
+    return bool(deleted)
+
+
 def _finish(message_id: int, state: str, error: str = "") -> None:
     OutboxMessage.objects.filter(pk=message_id).update(state=state, last_error=error)
 

@@ -202,6 +202,19 @@ def test_it_asks_before_opting_out_and_records_it_on_the_button(db: None) -> Non
     assert list(OptOut.objects.values_list("email", "kind")) == [("sam@example.org", "decision")]
 
 
+def test_it_lets_someone_who_opted_out_receive_the_mail_again(db: None) -> None:
+    path = _optout_path("sam@example.org", "decision")
+    client = Client(enforce_csrf_checks=True)
+    client.post(path)
+    again = Client().get(path)
+    assert "ne reçoit déjà plus" in again.text
+    assert "Recevoir à nouveau ces e-mails" in again.text
+    back = client.post(path, {"action": "resubscribe"})
+    assert "recevra à nouveau" in back.text
+    assert not OptOut.objects.exists()
+    assert "Ne plus recevoir ces e-mails" in back.text  # and can change their mind again
+
+
 def test_it_refuses_a_forged_link_or_one_for_essential_mail(db: None) -> None:
     assert Client().post("/e-mails/desabonnement/forged/").status_code == 400
     token = signing.dumps({"e": "a@example.org", "k": "signin"}, salt=services.OPTOUT_SALT)
