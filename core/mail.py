@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -23,6 +24,15 @@ class Brand:
     text_colour: str = ""
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail (a winner's cover mock-up)."""
+
+    filename: str
+    content: bytes
+    mimetype: str
+
+
 def sender(name: str = "") -> str:
     """DEFAULT_FROM_EMAIL's address under `name` (a contest's operator), or as configured."""
     if not name:
@@ -40,6 +50,7 @@ def send_templated_mail(
     sender_name: str = "",
     brand: Brand | None = None,
     unsubscribe_url: str = "",
+    attachments: Sequence[Attachment] = (),
 ) -> None:
     """Renders templates/<template>_subject.txt, _body.txt and _body.html in `language`,
     then sends them as one multipart/alternative message.
@@ -57,6 +68,7 @@ def send_templated_mail(
             text_colour=brand.text_colour or settings.EMAIL_BRAND_TEXT_COLOUR,
         ),
         "unsubscribe_url": unsubscribe_url,
+        "attachments": [attachment.filename for attachment in attachments],
     }
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
@@ -75,4 +87,6 @@ def send_templated_mail(
     message = EmailMultiAlternatives(subject, body, sender(brand.name), [to], headers=headers)
     if html:
         message.attach_alternative(html, "text/html")
+    for attachment in attachments:
+        message.attach(attachment.filename, attachment.content, attachment.mimetype)
     message.send()

@@ -25,3 +25,9 @@ class CoversConfig(AppConfig):
         from covers.rights import entry_withdrawn
 
         on_entry_withdrawn(entry_withdrawn)
+
+        # The winner's proof e-mail carries their cover mock-ups (notifications' outbox).
+        from covers.services import proof_attachments
+        from notifications.services import on_attachments
+
+        on_attachments("covers/email/proof", proof_attachments)

@@ -15,6 +15,7 @@ import logging
 import tempfile
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.files import File
@@ -23,12 +24,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image
 
 from contest.models import Contest, Entry
 from contest.selectors import contest_title_in
 from core.errors import ApplicationError
+from core.mail import Attachment
 from covers import allocation, geometry, tasks
 from covers.models import (
     CoverEvent,
@@ -52,6 +55,7 @@ from covers.selectors import (
     guides_line_looks,
     guides_of,
     ineligibility,
+    proof_mockup,
 )
 from notifications.services import message_queue
 from photos.models import Photo
@@ -685,6 +689,7 @@ def proofs_send(*, contest: Contest, base_url: str) -> int:
                 "title": entry.title,
                 "credit": proof.credit_line,
                 "url": base_url.rstrip("/") + reverse("covers:proof", args=[proof.token]),
+                "proof": proof.pk,  # its cover mock-ups are attached (proof_attachments)
             },
             language=participant.language,
             brand=contest,
@@ -699,6 +704,24 @@ def proofs_send(*, contest: Contest, base_url: str) -> int:
         )
         sent += 1
     return sent
+
+
+def proof_attachments(context: dict[str, Any]) -> list[Attachment]:
+    """The winner's cover mock-ups, one JPEG per guide their photo is on, read when the
+    proof e-mail goes (registered with the outbox at start-up); none if not rendered yet, as
+    the e-mail's link shows them too."""
+    proof = CreditProof.objects.filter(pk=context.get("proof")).select_related("entry").first()
+    if proof is None:
+        return []
+    attachments = []
+    for pick in Pick.objects.filter(entry=proof.entry).select_related("guide"):
+        mockup = proof_mockup(proof=proof, guide_id=pick.guide_id)
+        if mockup is not None:
+            name = slugify(pick.guide.name) or str(pick.guide_id)
+            attachments.append(
+                Attachment(f"couverture-{name}.jpg", mockup_image(mockup=mockup), "image/jpeg")
+            )
+    return attachments
 
 
 def proof_confirm(*, proof: CreditProof, credit_line: str) -> CreditProof:

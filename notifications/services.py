@@ -16,7 +16,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from core.mail import Brand, send_templated_mail
+from core.mail import Attachment, Brand, send_templated_mail
 from notifications import tasks
 from notifications.kinds import LABELS, kind_of
 from notifications.models import OptOut, OutboxMessage
@@ -34,8 +34,12 @@ OPTOUT_SALT = "notifications.optout"
 # needs; None when the message no longer applies (the decision it told was undone).
 ContextBuilder = Callable[[dict[str, Any]], dict[str, Any] | None]
 SentHook = Callable[[dict[str, Any]], None]
+# The files a message carries, read when it is sent (from its stored context), so the outbox
+# row keeps a reference and never the bytes.
+AttachmentsProvider = Callable[[dict[str, Any]], list[Attachment]]
 _builders: dict[str, ContextBuilder] = {}
 _sent_hooks: dict[str, SentHook] = {}
+_attachments: dict[str, AttachmentsProvider] = {}
 
 
 class Branded(Protocol):
@@ -49,6 +53,11 @@ class Branded(Protocol):
 def fingerprint(secret: str) -> str:
     """A short hash of a link, to name its message in a key without storing the secret twice."""
     return hashlib.sha256(secret.encode()).hexdigest()[:24]
+
+
+def on_attachments(template: str, provider: AttachmentsProvider) -> None:
+    """Registers what files a higher app's `template` mail carries (read at sending)."""
+    _attachments[template] = provider
 
 
 def on_render(template: str, builder: ContextBuilder, *, on_sent: SentHook | None = None) -> None:
@@ -214,6 +223,9 @@ def message_send(*, message_id: int) -> bool:
                 text_colour=message.brand_text_colour,
             ),
             unsubscribe_url="" if kind.essential else optout_url(email=message.to, kind=kind.name),
+            attachments=_attachments[message.template](message.context)
+            if message.template in _attachments
+            else (),
         )
     except Exception as exc:  # sorted below: SMTP replies, dropped connections, our faults
         error = f"{type(exc).__name__}: {exc}"[:2000]

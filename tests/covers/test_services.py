@@ -31,6 +31,7 @@ from covers.services import CoverError
 from notifications.models import OutboxMessage
 from photos.services import originals_storage
 from tests.conftest import service_missing
+from tests.mail import deliver_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -199,6 +200,26 @@ def test_it_refuses_to_lock_an_incomplete_allocation_then_locks_once(
     assert message.to == "camille@example.org"
     assert str(proof.token) in str(message.context["url"])
     assert PrintPackage.objects.filter(guide=guide).count() == 1
+
+
+def test_it_attaches_the_winners_cover_to_their_proof_email(
+    shortlist: Callable[..., list[Entry]],
+    entrant: Participant,
+    contest: Contest,
+    guide: Guide,
+    chair: object,
+) -> None:
+    [entry] = shortlist([(entrant, BIG)])
+    mockup = services.cover_prepare(guide_id=guide.pk, entry_id=entry.pk)
+    assert mockup is not None and mockup.state == Mockup.State.READY
+    _lock(contest, guide, entry, chair)
+    [sent] = [m for m in deliver_mail() if m.to == ["camille@example.org"]]
+    [(filename, content, mimetype)] = sent.attachments  # type: ignore[misc]
+    assert (filename, mimetype) == ("couverture-ligne-2.jpg", "image/jpeg")
+    assert content == services.mockup_image(mockup=mockup)
+    with Image.open(io.BytesIO(content)) as cover:
+        assert cover.format == "JPEG" and cover.height > cover.width  # a portrait guide
+    assert "Votre couverture est jointe à cet e-mail" in sent.body
 
 
 def _lock(contest: Contest, guide: Guide, entry: Entry, chair: object) -> None:
