@@ -27,6 +27,22 @@ files are made in a subprocess too: Linux carries ru_maxrss over fork and exec, 
 must stay small. The JPEG is judged
 against the targets: at least 3x faster than naive, and at most 100 MB delta. With --keep,
 files already in the folder are reused (the 12 MP HEIC takes a while to encode).
+
+The codec floor (issue 16): what the codecs' own command-line tools spend in CPU time on the
+same photo for the same rendition set, measured in the same run. For a JPEG, `djpeg -scale
+M/8` at the DCT scale the project decodes at, plus, for each rendition file, `cjpeg` or
+`cwebp` at the project's settings (quality, optimised Huffman tables, WebP method) from a PPM
+of exactly that rendition's pixels; for the HEIC, pillow-heif's decode alone (libheif, the
+decoder the project uses) plus the same encodes. Resizing, colour conversion, orientation and
+the perceptual hash are left out of the floor on purpose: the floor is what no pipeline can
+avoid. The project's figure is its CPU time (user + system, every thread) for the whole
+job in one process, with the encoder thread and without. Targets: JPEG <= 1.3x the floor,
+HEIC <= 1.2x. Needs Debian's tools (the bench says so and skips the floor without them):
+
+    apt-get install libjpeg-turbo-progs webp
+
+Debian 12 ships libjpeg-turbo 2.1 and libwebp 1.2, older than the ones in Pillow's wheels
+(printed): the floor is the codec work itself, not a version race.
 """
 
 from __future__ import annotations
@@ -35,12 +51,14 @@ import argparse
 import io
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -48,6 +66,8 @@ if str(ROOT) not in sys.path:
 
 TARGET_RATIO = 3.0
 TARGET_DELTA_MB = 100.0
+TARGET_FLOOR_JPEG = 1.3
+TARGET_FLOOR_HEIC = 1.2
 
 
 # --- inputs ------------------------------------------------------------------------------
@@ -178,12 +198,118 @@ def run_project_one_thread(path: Path) -> int:
     return run_project(path, threads=0)
 
 
+def run_heif_decode(path: Path) -> int:
+    """libheif's decode alone, through pillow-heif (the HEIC floor's decode)."""
+    import pillow_heif
+
+    heif = pillow_heif.open_heif(path, convert_hdr_to_8bit=True)
+    return len(heif[0].data)
+
+
 PIPELINES = {
     "project": run_project,
     "naive": run_naive,
     "same-enc": run_naive_same_encoders,
     "1-thread": run_project_one_thread,
 }
+# Measured only for the floor, not compared with the naive pipeline.
+EXTRA = {"heif-decode": run_heif_decode}
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+# --- the codec floor -----------------------------------------------------------------------
+
+FLOOR_TOOLS = ("djpeg", "cjpeg", "cwebp")
+
+
+def floor_plan(path: Path, folder: Path) -> None:
+    """Run in a child: writes a PPM of each rendition the project makes of `path` (its exact
+    pixels) and prints the plan: the JPEG decode's DCT scale and the encodes to time."""
+    from PIL import Image
+
+    from photos.imaging.exif import applied_orientation, orientation_of, read_exif
+    from photos.imaging.pipeline import _decode_scale, scaled_size, shown_size, stored_size
+
+    run_project(path)  # warm, and the same code path as measured
+    policy_formats = ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF")
+    from photos import imaging
+
+    with path.open("rb") as fp:
+        result = imaging.process_image(
+            fp,
+            policy=imaging.UploadPolicy(
+                max_bytes=25 * 1024 * 1024,
+                max_pixels=50_000_000,
+                min_short_side=320,
+                formats=policy_formats,
+            ),
+        )
+    encodes = []
+    for file in result.files:
+        ppm = folder / f"floor-{path.suffix[1:]}-{file.spec}-{file.format}.ppm"
+        with Image.open(io.BytesIO(file.data)) as rendition:
+            rendition.convert("RGB").save(ppm)
+        encodes.append({"spec": file.spec, "format": file.format, "ppm": str(ppm)})
+    # The DCT scale Pillow's draft picks for the project's request (1/1, 1/2, 1/4 or 1/8).
+    with Image.open(path) as im:
+        tag = orientation_of(read_exif(im))
+        orientation = applied_orientation(im.format or "", tag)
+        shown = shown_size(im.size, orientation)
+        scale = _decode_scale(shown, imaging.RENDITION_SPECS)
+        full_width = im.size[0]
+        if scale < 1:
+            im.draft("RGB", stored_size(scaled_size(shown, scale), orientation))
+        eighths = round(8 * im.size[0] / full_width)
+    print(json.dumps({"scale": f"{eighths}/8", "encodes": encodes}))
+
+
+def tool_cpu_ms(command: list[str]) -> float:
+    """CPU time (user + system) of one run of a command-line tool, its output discarded."""
+    before = cpu_seconds(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (cpu_seconds(resource.RUSAGE_CHILDREN) - before) * 1000
+
+
+def encode_command(encode: dict[str, str]) -> list[str]:
+    from photos.imaging.encoding import JPEG_QUALITY, WEBP_METHOD, WEBP_QUALITY
+
+    if encode["format"] == "webp":
+        return [
+            "cwebp", "-quiet", "-q", str(WEBP_QUALITY), "-m", str(WEBP_METHOD),
+            encode["ppm"], "-o", "/dev/null",
+        ]  # fmt: skip
+    return ["cjpeg", "-quality", str(JPEG_QUALITY), "-optimize", "-outfile", "/dev/null",
+            encode["ppm"]]  # fmt: skip
+
+
+def measure_floor(
+    label: str, path: Path, warm: Path, folder: Path, repeat: int
+) -> dict[str, float] | None:
+    """Median CPU ms of the floor's decode and of its encodes, summed; None for a format
+    the floor is not defined for (PNG, WebP: not in the target)."""
+    if not label.startswith(("JPEG", "HEIC")):
+        return None
+    completed = subprocess.run(
+        [sys.executable, __file__, "--plan", str(path), str(folder)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    plan = json.loads(completed.stdout.strip().splitlines()[-1])
+    if label.startswith("JPEG"):
+        command = ["djpeg", "-scale", plan["scale"], "-ppm", "-outfile", "/dev/null", str(path)]
+        decode = statistics.median(tool_cpu_ms(command) for _ in range(repeat))
+    else:
+        decode = statistics.median(
+            measure("heif-decode", path, warm)["cpu_ms"] for _ in range(repeat)
+        )
+    encodes = sum(
+        statistics.median(tool_cpu_ms(encode_command(e)) for _ in range(repeat))
+        for e in plan["encodes"]
+    )
+    return {"decode": decode, "encode": encodes, "total": decode + encodes, "scale": plan["scale"]}
 
 
 def child(pipeline: str, path: Path, warm: Path) -> None:
@@ -191,17 +317,20 @@ def child(pipeline: str, path: Path, warm: Path) -> None:
 
     import photos.imaging  # noqa: F401
 
-    run = PIPELINES[pipeline]
+    run = {**PIPELINES, **EXTRA}[pipeline]
     run(warm)
     base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu_before = cpu_seconds(resource.RUSAGE_SELF)
     started = time.perf_counter()
     written = run(path)
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(resource.RUSAGE_SELF) - cpu_before
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
             {
                 "ms": elapsed * 1000,
+                "cpu_ms": cpu * 1000,
                 "base_mb": base_kb / 1024,
                 "peak_mb": peak_kb / 1024,
                 "bytes": written,
@@ -230,7 +359,11 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="make the files in this folder and keep them")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--make", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--plan", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.plan:
+        floor_plan(Path(args.plan[0]), Path(args.plan[1]))
+        return 0
     if args.child:
         child(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return 0
@@ -243,13 +376,22 @@ def main() -> int:
         folder.mkdir(parents=True, exist_ok=True)
         print(f"test photos in {folder}", file=sys.stderr)
         subprocess.run([sys.executable, __file__, "--make", str(folder)], check=True, cwd=ROOT)
+        missing = [tool for tool in FLOOR_TOOLS if shutil.which(tool) is None]
+        tools = not missing
+        if missing:
+            print(
+                f"codec floor skipped: {', '.join(missing)} not installed"
+                " (apt-get install libjpeg-turbo-progs webp)",
+                file=sys.stderr,
+            )
         rows = []
         for label, path, warm in inputs(folder):
             runs: dict[str, list[dict[str, float]]] = {name: [] for name in PIPELINES}
             for _ in range(args.repeat):
                 for pipeline in PIPELINES:  # interleaved: drift in machine load hits all
                     runs[pipeline].append(measure(pipeline, path, warm))
-            rows.append((label, path.stat().st_size, runs))
+            floor = measure_floor(label, path, warm, folder, args.repeat) if tools else None
+            rows.append((label, path.stat().st_size, runs, floor))
             print(f"  measured {label}", file=sys.stderr)
 
     print()
@@ -265,7 +407,7 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     verdicts = []
-    for label, size, runs in rows:
+    for label, size, runs, _floor in rows:
         project, naive, same, single = (summary(runs[name]) for name in PIPELINES)
         ratio = naive["ms"] / project["ms"]
         print(
@@ -286,10 +428,58 @@ def main() -> int:
                     f"{project['delta_mb']:.0f} MB (peak RSS {project['peak_mb']:.0f} MB)",
                 )
             )
+    verdicts += floor_report(rows, args.repeat)
     print()
     for what, ok, value in verdicts:
         print(f"{'PASS' if ok else 'FAIL'}  {what}: {value}")
     return 0 if all(ok for _, ok, _ in verdicts) else 1
+
+
+def floor_report(rows: list[Any], repeat: int) -> list[tuple[str, bool, str]]:
+    """Prints the CPU table against the codec floor; returns its verdicts."""
+    verdicts = []
+    floors = [(label, runs, floor) for label, _size, runs, floor in rows if floor]
+    if floors:
+        print()
+        print(
+            f"CPU time per photo (user + system, median of {repeat}) against the codec"
+            f" floor; Pillow {pil_versions()}; Debian tools {tool_versions()}"
+        )
+        header = (
+            f"{'file':<13} | {'project':>7} {'1 thread':>8} | {'decode':>6} {'encode':>6}"
+            f" {'floor':>6} | {'ratio':>5} {'1 thr':>5} | target"
+        )
+        print(header)
+        print("-" * len(header))
+        for label, runs, floor in floors:
+            project = statistics.median(run["cpu_ms"] for run in runs["project"])
+            single = statistics.median(run["cpu_ms"] for run in runs["1-thread"])
+            target = TARGET_FLOOR_JPEG if label.startswith("JPEG") else TARGET_FLOOR_HEIC
+            ratio = single / floor["total"]
+            print(
+                f"{label:<13} | {project:>7.0f} {single:>8.0f} | {floor['decode']:>6.0f}"
+                f" {floor['encode']:>6.0f} {floor['total']:>6.0f} |"
+                f" {project / floor['total']:>4.2f}x {ratio:>4.2f}x | <= {target}x"
+            )
+            verdicts.append(
+                (f"{label.split()[0]} CPU <= {target}x the codec floor", ratio <= target,
+                 f"{ratio:.2f}x (1 thread; {project / floor['total']:.2f}x with the encoder"
+                 f" thread; djpeg scale {floor['scale']})")
+            )  # fmt: skip
+    return verdicts
+
+
+def pil_versions() -> str:
+    from PIL import features
+
+    return f"libjpeg-turbo {features.version('libjpeg_turbo')}, libwebp {features.version('webp')}"
+
+
+def tool_versions() -> str:
+    webp = subprocess.run(["cwebp", "-version"], capture_output=True, text=True).stdout.strip()
+    jpeg = subprocess.run(["cjpeg", "-version"], capture_output=True, text=True).stderr
+    jpeg_version = jpeg.split("version ")[1].split()[0] if "version " in jpeg else "?"
+    return f"libjpeg-turbo {jpeg_version}, libwebp {webp}"
 
 
 def summary(runs: list[dict[str, float]]) -> dict[str, float]:
