@@ -12,7 +12,7 @@ DEV_EMAIL_URL ?= consolemail://
 DEV_ENV := DEBUG=1 PYTHONUNBUFFERED=1 SITE_URL=$(SITE_URL) EMAIL_URL=$(DEV_EMAIL_URL)
 VAR := $(or $(COVERLINE_VAR_DIR),var)
 
-.PHONY: run test lint format messages install demo clean bench
+.PHONY: run test lint format messages install demo clean bench stack
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,8 @@ messages: install
 # On Ctrl-C the terminal has already sent INT to the worker and beat, which shut down by
 # themselves: a second signal while they exit makes beat print a traceback, so they get
 # 10 s first. The web server ignores INT (a background job of a script), so it gets TERM.
+# The worker has no -Q: it consumes every queue of CELERY_TASK_QUEUES (renditions, email,
+# exports and the default one), which production gives workers of their own.
 run: install messages
 	mkdir -p $(VAR)/broker/queue $(VAR)/broker/control $(VAR)/media $(VAR)/originals
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
@@ -50,7 +52,7 @@ run: install messages
 	trap 'stop 0; exit 0' TERM; \
 	$(DEV_ENV) $(VENV)/bin/celery -A config beat --loglevel=INFO & \
 	$(DEV_ENV) COVERLINE_WORKER_READY_FILE=$(VAR)/worker.ready \
-		$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,print & \
+		$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT) & web=$$!; \
 	for _ in $$(seq 120); do \
 		[ -f $(VAR)/worker.ready ] && (exec 3<>/dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null && break; \
@@ -74,6 +76,12 @@ format: install
 
 bench: install
 	$(PY) bench/renditions.py
+
+# The production topology on loopback, without Docker (README "The stack on loopback"):
+# nginx, gunicorn, a worker per queue, beat, against PostgreSQL, Redis (db 12-13) and moto.
+# Ctrl-C stops it. `make stack STACK_ARGS="--seed 20"` also makes riders with sessions.
+stack: install messages
+	$(PY) bench/stack.py up $(STACK_ARGS)
 
 clean:
 	rm -rf var staticfiles

@@ -19,10 +19,17 @@ BARE_PATH = "bench/bare/"
 _SIZE = int(os.environ.get("BENCH_BARE_BYTES", "40000"))
 _HEAD = b"<!doctype html>\n<html lang=fr><title>bare</title><body><pre>\n"
 _BODY = _HEAD + b"x" * max(0, _SIZE - len(_HEAD))
+# The photo page's size, for its own baseline (bench/gallery.py).
+_PHOTO_SIZE = int(os.environ.get("BENCH_BARE_PHOTO_BYTES", "6000"))
+_PHOTO_BODY = _HEAD + b"x" * max(0, _PHOTO_SIZE - len(_HEAD))
 
 
 def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse(_BODY, content_type="text/html; charset=utf-8")
+
+
+def bare_photo(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(_PHOTO_BODY, content_type="text/html; charset=utf-8")
 
 
 def count(request: HttpRequest, contest_id: int) -> HttpResponse:
@@ -38,5 +45,6 @@ def count(request: HttpRequest, contest_id: int) -> HttpResponse:
 urlpatterns: list[URLPattern | URLResolver] = [
     *site_urlpatterns,
     path(BARE_PATH, bare),
+    path(BARE_PATH + "photo/", bare_photo),
     path("bench/count/<int:contest_id>/", count),
 ]

@@ -6,9 +6,11 @@ Run from the project root:
     .venv/bin/python bench/covers.py            # 3 runs per pipeline and file
     .venv/bin/python bench/covers.py --repeat 5 --keep /tmp/bench-covers
 
-It makes two photo-like JPEGs in a temp folder, both stored landscape with EXIF orientation 6
-(a phone held upright), quality 88: 12 MP (4000x3000) and 50 MP (8660x5773, a "50 MP mode"
-phone photo). For each file it times, against a naive pipeline:
+It makes photo-like files in a temp folder, all stored landscape with EXIF orientation 6 (a
+phone held upright), quality 88: JPEGs of 12 MP (4000x3000) and 50 MP (8660x5773, a "50 MP
+mode" phone photo), and a 12 MP WebP and HEIC, which have no scaled decode (the whole photo
+is decoded before the crop is cut and turned). For each file it times, against a naive
+pipeline:
 
   print   the DL cover's print JPEG at 300 ppi from the default crop (the largest DL box,
           centred): open_upright(min_size=DL at 300 ppi, crop=...) -> print_crop ->
@@ -63,40 +65,50 @@ FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF")
 MAX_BYTES = 64 * 1024 * 1024
 MAX_PIXELS = 50_000_000
 
-INPUTS = (  # label, stored size
-    ("JPEG 12MP o6", (4000, 3000)),
-    ("JPEG 50MP o6", (8660, 5773)),
+INPUTS = (  # label, stored size, format
+    ("JPEG 12MP o6", (4000, 3000), "JPEG"),
+    ("JPEG 50MP o6", (8660, 5773), "JPEG"),
+    # No scaled decode for these two: the whole photo is decoded, then cut and turned.
+    ("WebP 12MP o6", (4000, 3000), "WEBP"),
+    ("HEIC 12MP o6", (4000, 3000), "HEIF"),
 )
+EXTENSIONS = {"JPEG": "jpg", "WEBP": "webp", "HEIF": "heic"}
 
 
 # --- inputs ------------------------------------------------------------------------------------
 
 
 def inputs(folder: Path) -> list[tuple[str, Path, Path]]:
-    """(label, photo, 64 px warm-up file)."""
+    """(label, photo, 64 px warm-up file of the same format)."""
     return [
-        (label, folder / f"photo-{size[0]}x{size[1]}.jpg", folder / "warm.jpg")
-        for label, size in INPUTS
+        (
+            label,
+            folder / f"photo-{size[0]}x{size[1]}.{EXTENSIONS[fmt]}",
+            folder / f"warm.{EXTENSIONS[fmt]}",
+        )
+        for label, size, fmt in INPUTS
     ]
 
 
 def make_inputs(folder: Path) -> None:
     from PIL import Image
 
+    import photos.imaging  # noqa: F401  (registers HEIF)
     from bench.renditions import photo_like
 
     exif = Image.Exif()
     exif[0x0112] = 6
     exif[0x010F] = "PhoneMaker"  # something for clean_original to remove
-    params = {"quality": 88, "exif": exif.tobytes(), "comment": b"bench"}
-    for (_, size), (_, path, warm) in zip(INPUTS, inputs(folder), strict=True):
+    params: dict[str, object] = {"quality": 88, "exif": exif.tobytes()}
+    for (_, size, fmt), (_, path, warm) in zip(INPUTS, inputs(folder), strict=True):
         if path.exists():
             continue
         started = time.perf_counter()
         image = cast("Image.Image", photo_like(*size, grain=8))  # typed `object` there
-        image.save(path, "JPEG", **params)
+        extra = {"comment": b"bench"} if fmt == "JPEG" else {}
+        image.save(path, fmt, **params, **extra)
         if not warm.exists():
-            image.resize((64, 48)).save(warm, "JPEG", **params)
+            image.resize((64, 48)).save(warm, fmt, **params, **extra)
         del image
         print(
             f"  made {path.name}: {path.stat().st_size / 1e6:.1f} MB"
@@ -296,6 +308,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per pipeline and file")
     parser.add_argument("--keep", type=Path, help="make the files in this folder and keep them")
+    parser.add_argument("--only", help="measure only the files whose label starts with this")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--make", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -325,6 +338,8 @@ def main() -> int:
         subprocess.run([sys.executable, __file__, "--make", str(folder)], check=True, cwd=ROOT)
         rows = []
         for label, path, warm in inputs(folder):
+            if args.only and not label.startswith(args.only):
+                continue
             for pipeline in pipelines:
                 runs: dict[str, list[dict[str, float]]] = {"project": [], "naive": []}
                 for _ in range(args.repeat):

@@ -1,6 +1,7 @@
 """The Celery app: configured from Django settings (CELERY_* names)."""
 
 import os
+from contextvars import Token
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +43,41 @@ def mark_ready(**_kwargs: Any) -> None:
     ready_file = os.environ.get("COVERLINE_WORKER_READY_FILE")
     if ready_file:
         Path(ready_file).touch()
+
+
+# The request id (core.logging) travels with the tasks a request enqueues: a message header
+# set as the message leaves, restored in the worker around the task, so the task's log
+# records carry the id of the request that asked for it.
+REQUEST_ID_HEADER = "coverline_request_id"
+_task_request_ids: dict[str, Token[str | None]] = {}
+
+
+@signals.before_task_publish.connect
+def add_request_id(headers: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+    from core.logging import current_request_id
+
+    request_id = current_request_id.get()
+    if headers is not None and request_id and not headers.get(REQUEST_ID_HEADER):
+        headers[REQUEST_ID_HEADER] = request_id
+
+
+@signals.task_prerun.connect
+def restore_request_id(task_id: str = "", task: Any = None, **_kwargs: Any) -> None:
+    from core.logging import current_request_id, valid_request_id
+
+    # A worker puts a message's own headers on the request; apply() keeps them in .headers.
+    headers = task.request.headers or {}
+    request_id = valid_request_id(
+        getattr(task.request, REQUEST_ID_HEADER, None) or headers.get(REQUEST_ID_HEADER)
+    )
+    # A task that a request did not enqueue (beat, a retry of one) is named by its own id.
+    _task_request_ids[task_id] = current_request_id.set(request_id or f"task-{task_id}")
+
+
+@signals.task_postrun.connect
+def forget_request_id(task_id: str = "", **_kwargs: Any) -> None:
+    from core.logging import current_request_id
+
+    token = _task_request_ids.pop(task_id, None)
+    if token is not None:
+        current_request_id.reset(token)

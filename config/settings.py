@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -50,13 +51,19 @@ INSTALLED_APPS = [
     "contest",
     "moderation",
     "gallery",
+    "social",
     "jury",
     "covers",
     "dashboard",
 ]
 
 MIDDLEWARE = [
+    # First: every response, refusals included, and every log record get the request's id.
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Gzips HTML, and CSS/JS that whitenoise found uncompressed (the dev run's finders): outside
+    # everything that writes a body. BREACH and why the CSRF token is safe: core/compression.py.
+    "core.compression.TextGZipMiddleware",
     # Refuses oversized bodies from Content-Length alone, before anything reads them.
     "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -68,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A rate limit a view let through becomes the 429 page (core.ratelimit).
+    "core.middleware.RateLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last: turns a locked-out staff login into the 429 page, which the middleware above
     # then dresses (CSP, language) like any other response.
@@ -126,6 +135,7 @@ SESAME_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=3600)
 SESAME_ONE_TIME = True
 SESAME_TOKEN_NAME = "jeton"  # noqa: S105 - a query parameter name
 SIGNIN_RATE_PER_HOUR = env.int("SIGNIN_RATE_PER_HOUR", default=5)
+SIGNIN_RATE_PER_HOUR_PER_ADDRESS = env.int("SIGNIN_RATE_PER_HOUR_PER_ADDRESS", default=100)
 
 # Staff: the admin's login page is the staff login, the only password login of the site.
 # Staff pages (moderation, relay, admin) open only to a session signed in there
@@ -225,11 +235,12 @@ STORAGES = {
     "default": _media_storage,
     "originals": _originals_storage,
     "staticfiles": {
-        "BACKEND": env.str(
-            "STATICFILES_BACKEND",
-            default="whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # Empty (as .env.example has it) means the default too.
+        "BACKEND": env.str("STATICFILES_BACKEND", default="")
+        or (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if not DEBUG
-            else "django.contrib.staticfiles.storage.StaticFilesStorage",
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
@@ -260,6 +271,17 @@ FILE_UPLOAD_HANDLERS = [
 REQUEST_MAX_BYTES = env.int(
     "REQUEST_MAX_BYTES", default=DATA_UPLOAD_MAX_NUMBER_FILES * PHOTO_MAX_BYTES + 1024 * 1024
 )
+# Rate limits (core.ratelimit), per clock hour in the shared cache, 429 past them: uploads
+# here, SIGNIN_RATE_* above, REPORTS_PER_HOUR* and VOTES_PER_HOUR* below. Each counts a
+# signed-in person by their account (one not signed in by the e-mail typed, or not at all
+# for a report), and, much higher, a network address: a mobile carrier's CGNAT or an office
+# puts many riders behind one address, whom that limit must not lock out.
+UPLOADS_PER_HOUR = env.int("UPLOADS_PER_HOUR", default=20)  # posts of the form, not photos
+UPLOADS_PER_HOUR_PER_ADDRESS = env.int("UPLOADS_PER_HOUR_PER_ADDRESS", default=600)
+# Resumable uploads (tus, contest.resumable): their pieces wait in the private originals
+# storage, uploads/, until the photo is complete; one left alone this long is swept away
+# (beat "contest-tus-sweep").
+TUS_UPLOAD_EXPIRY = timedelta(hours=env.int("TUS_UPLOAD_EXPIRY_HOURS", default=24))
 
 # Moderation.
 MODERATION_UNDO_SECONDS = env.int("MODERATION_UNDO_SECONDS", default=8)
@@ -267,6 +289,7 @@ MODERATION_DUPLICATE_DISTANCE = env.int("MODERATION_DUPLICATE_DISTANCE", default
 MODERATION_DIGEST_AFTER_HOURS = env.int("MODERATION_DIGEST_AFTER_HOURS", default=24)
 REPORTS_TO_HIDE = env.int("REPORTS_TO_HIDE", default=3)
 REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=5)
+REPORTS_PER_HOUR_PER_ADDRESS = env.int("REPORTS_PER_HOUR_PER_ADDRESS", default=30)
 # The jury's rule "too small to print": a shorter side under this many pixels (the
 # disqualification preview on the chair's round page).
 # Covers: an output ICC profile (CMYK, e.g. the printer's FOGRA39) adds a CMYK print file to
@@ -276,6 +299,21 @@ JURY_PRINT_MIN_SHORT_SIDE = env.int("JURY_PRINT_MIN_SHORT_SIDE", default=1500)
 VOTES_PER_HOUR = env.int("VOTES_PER_HOUR", default=60)
 VOTES_PER_HOUR_PER_ADDRESS = env.int("VOTES_PER_HOUR_PER_ADDRESS", default=300)
 GALLERY_CACHE_SECONDS = env.int("GALLERY_CACHE_SECONDS", default=300)
+
+# Facebook and Instagram relay (social/). The Graph API's base URL, versioned: the tests point
+# it at a stand-in on loopback. Page access tokens are stored encrypted (Fernet) with
+# SOCIAL_TOKEN_KEY, or a key derived from SECRET_KEY when it is empty (then changing
+# SECRET_KEY means reconnecting the accounts).
+GRAPH_API_BASE_URL = env.str(
+    "GRAPH_API_BASE_URL", default="https://graph.facebook.com/v21.0"
+).rstrip("/")
+GRAPH_API_TIMEOUT = env.float("GRAPH_API_TIMEOUT", default=20.0)
+SOCIAL_TOKEN_KEY = env.str("SOCIAL_TOKEN_KEY", default="")
+# Instagram makes the media container from the image asynchronously: how often and how many
+# times the worker asks for its status before leaving it for the next run.
+SOCIAL_IG_POLL_SECONDS = env.float("SOCIAL_IG_POLL_SECONDS", default=3.0)
+SOCIAL_IG_POLL_TRIES = env.int("SOCIAL_IG_POLL_TRIES", default=10)
+SOCIAL_MAX_ATTEMPTS = env.int("SOCIAL_MAX_ATTEMPTS", default=6)
 
 # Celery. Default: kombu's filesystem broker, so the dev run needs no service.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
@@ -320,6 +358,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jury.tasks.sync_withdrawn_entries",
         "schedule": timedelta(minutes=10),
     },
+    "jury-starting-rounds": {
+        # A round's start whose message was lost (jury.services.rounds_requeue_starting).
+        "task": "jury.tasks.requeue_starting_rounds",
+        "schedule": timedelta(minutes=5),
+    },
     "jury-reminders": {
         # Hourly: each juror is mailed at most once a day (Juror.last_reminded_at).
         "task": "jury.tasks.remind_jurors",
@@ -333,11 +376,62 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.requeue_messages",
         "schedule": timedelta(minutes=5),
     },
+    "contest-tus-sweep": {
+        # Abandoned resumable uploads: their pieces and rows (contest.resumable).
+        "task": "contest.tasks.sweep_tus_uploads",
+        "schedule": timedelta(minutes=30),
+    },
+    "contest-retention": {
+        # Daily: the retention periods are counted in days and months (contest.retention).
+        "task": "contest.tasks.run_retention",
+        "schedule": timedelta(days=1),
+    },
+    "social-hashtags": {
+        # Hourly: Instagram's recent_media covers the last 24 hours (social.services).
+        "task": "social.tasks.import_hashtags",
+        "schedule": timedelta(hours=1),
+    },
+    "social-due-posts": {
+        # Scheduled posts, retries after a backoff, and take-downs (social.services).
+        "task": "social.tasks.publish_due_posts",
+        "schedule": timedelta(minutes=1),
+    },
+    "dashboard-summaries": {
+        # Marketing's figures lag this much at most (dashboard.services).
+        "task": "dashboard.tasks.refresh_summaries",
+        "schedule": timedelta(minutes=1),
+    },
 }
-# Print packages decode whole originals for minutes: a queue of their own, so that a worker
-# (or a separate one, README "Workers") keeps making riders' renditions meanwhile.
+# Queues (README "Queues and workers"): each kind of work waits in a queue of its own, with
+# workers of its own in production, so that an upload burst never delays a sign-in link and
+# a print package never delays a rider's renditions. A worker started without -Q (make run,
+# the tests) consumes them all.
+QUEUE_NAMES = {
+    "default": env.str("DEFAULT_QUEUE", default="celery"),
+    "renditions": env.str("RENDITIONS_QUEUE", default="renditions"),
+    "email": env.str("EMAIL_QUEUE", default="email"),
+    # Long jobs: print packages (whole originals for minutes), GTFS imports.
+    "exports": env.str("EXPORTS_QUEUE", default="exports"),
+}
+CELERY_TASK_DEFAULT_QUEUE = QUEUE_NAMES["default"]
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in QUEUE_NAMES.values()
+]
+# Exact names win over patterns. Every task of the apps must match one of these lines
+# (tests/config/test_queues.py), so a new task is given its queue on purpose.
 CELERY_TASK_ROUTES = {
-    "covers.tasks.build_package": {"queue": env.str("PRINT_QUEUE", default="print")}
+    "photos.tasks.*": {"queue": QUEUE_NAMES["renditions"]},
+    "notifications.tasks.*": {"queue": QUEUE_NAMES["email"]},
+    "covers.tasks.build_package": {"queue": QUEUE_NAMES["exports"]},
+    "transit.tasks.import_feed": {"queue": QUEUE_NAMES["exports"]},
+    # Short jobs: cover mock-ups, the duplicate search, the sweeps, the digest and reminders.
+    "covers.tasks.*": {"queue": QUEUE_NAMES["default"]},
+    "moderation.tasks.*": {"queue": QUEUE_NAMES["default"]},
+    "jury.tasks.*": {"queue": QUEUE_NAMES["default"]},
+    # The daily retention run, the sweep of abandoned resumable uploads.
+    "contest.tasks.*": {"queue": QUEUE_NAMES["default"]},
+    "dashboard.tasks.*": {"queue": QUEUE_NAMES["default"]},  # the summary, every minute
+    "social.tasks.*": {"queue": QUEUE_NAMES["default"]},  # Graph API calls, seconds each
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -383,6 +477,8 @@ SECURE_PROXY_SSL_HEADER = (
 # HTTPS only in production. Behind a TLS proxy, BEHIND_TLS_PROXY must be on too, or every
 # request looks like plain HTTP and the redirect loops.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The image's HEALTHCHECK and the orchestrator call /healthz over plain HTTP, past the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 # The site has a host name of its own (concours.example.org): its subdomains are ours too.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
@@ -408,6 +504,17 @@ for _proxy in TRUSTED_PROXIES:
             f"TRUSTED_PROXIES: {_proxy!r} is not an address or network."
         ) from _error
 
+# /healthz gives each check (database, broker, storage) this many seconds.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=3.0)
+
+# "json": one JSON object a line (for a log collector); "text": plain lines (make run). Every
+# record of a request, and of the tasks it enqueued, carries its request id
+# (core.middleware.RequestIdMiddleware, core.logging).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
+# JSON logs: the worker keeps LOGGING (formatter, request id) instead of its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -418,18 +525,28 @@ LOGGING = {
         "redact_signin_token": {
             "()": "core.logging.RedactQueryParameter",
             "parameter": SESAME_TOKEN_NAME,
-        }
+        },
+        "request_id": {"()": "core.logging.RequestIdFilter"},
     },
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
+        "json": {"()": "core.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "django.server",
+        },
     },
     "loggers": {
         "django.server": {

@@ -2,19 +2,40 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from translated_fields import TranslatedFieldAdmin
 
 from contest.branding import BrandingImageError, prepare_header, prepare_logo
-from contest.models import Contest, Enrollment, Entry, Participant, RightsEvent, Theme
+from contest.cloning import CloneRefused, contest_clone
+from contest.exclusion import MAX_ITEMS, ExclusionListError, parse_domains, parse_emails
+from contest.models import (
+    Contest,
+    Enrollment,
+    Entry,
+    Participant,
+    RetentionRun,
+    RightsEvent,
+    Theme,
+)
 from contest.services import contest_gallery_changed
 from core.colour import MIN_CONTRAST, contrast_ratio, normalise_hex
 
@@ -49,6 +70,30 @@ class ContestAdminForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("Type a colour as #rrggbb, for example #0b5c8a.")
             ) from exc
+
+    def _list(self, name: str, parse: Callable[[str], list[str]], message: Promise) -> str:
+        # Stored normalised, one a line: what the checks and the rules page read.
+        try:
+            items = parse(self.cleaned_data.get(name) or "")
+        except ExclusionListError as exc:
+            raise forms.ValidationError(str(message) % {"item": exc.item}) from exc
+        if len(items) > MAX_ITEMS:
+            raise forms.ValidationError(_("At most %(n)s items.") % {"n": MAX_ITEMS})
+        return "\n".join(items)
+
+    def clean_excluded_domains(self) -> str:
+        return self._list(
+            "excluded_domains",
+            parse_domains,
+            _("“%(item)s” is not an e-mail domain: write it as reseau.example."),
+        )
+
+    def clean_excluded_emails(self) -> str:
+        return self._list(
+            "excluded_emails",
+            parse_emails,
+            _("“%(item)s” is not an e-mail address."),
+        )
 
     def clean_brand_colour(self) -> str:
         return self._colour("brand_colour")
@@ -103,6 +148,54 @@ class ContestAdminForm(forms.ModelForm):
         return cleaned
 
 
+def _next_year(moment: datetime) -> datetime:
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + 1, day=28)
+
+
+def _next_slug(slug: str) -> str:
+    """couvertures-2026 -> couvertures-2027 (its last year, plus one); else slug-2."""
+    years = list(re.finditer(r"(19|20)\d\d", slug))
+    if years:
+        last = years[-1]
+        return f"{slug[: last.start()]}{int(last.group()) + 1}{slug[last.end() :]}"
+    return f"{slug[:48]}-2"
+
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class ContestCloneForm(forms.Form):
+    """The new contest's address and dates: everything else comes from the one copied."""
+
+    slug = forms.SlugField(label=_("Address (slug)"), max_length=50)
+    opens_at = forms.DateTimeField(
+        label=_("Entries open"),
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Entries close"),
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data["slug"]
+        if Contest.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another contest already has this address (slug)."))
+        return slug
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The entries must close after they open."))
+        return cleaned
+
+
 class ThemeInline(TranslatedFieldAdmin, admin.TabularInline):
     model = Theme
     extra = 1
@@ -111,7 +204,7 @@ class ThemeInline(TranslatedFieldAdmin, admin.TabularInline):
 @admin.register(Contest)
 class ContestAdmin(TranslatedFieldAdmin, admin.ModelAdmin):
     form = ContestAdminForm
-    readonly_fields = ("gallery_version",)
+    readonly_fields = ("gallery_version", "archived_at")
 
     def save_model(self, request: HttpRequest, obj: Contest, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -123,6 +216,79 @@ class ContestAdmin(TranslatedFieldAdmin, admin.ModelAdmin):
     list_filter = ("status",)
     prepopulated_fields = {"slug": ("title_fr",)}
     inlines = (ThemeInline,)
+    # The "New contest from this one" button (contest.cloning), and the same as an action.
+    change_form_template = "admin/contest/contest/change_form.html"
+    actions = ("clone_selected",)
+
+    def get_urls(self) -> list[URLPattern]:
+        clone = path(
+            "<int:object_id>/clone/",
+            self.admin_site.admin_view(self.clone_view),
+            name="contest_contest_clone",
+        )
+        return [clone, *super().get_urls()]
+
+    @admin.action(description=_("New contest from this one"), permissions=["change"])
+    def clone_selected(
+        self, request: HttpRequest, queryset: QuerySet[Contest]
+    ) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one contest to copy."), messages.WARNING)
+            return None
+        return redirect("admin:contest_contest_clone", queryset.get().pk)
+
+    def clone_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        source = self.get_object(request, str(object_id))
+        if source is None:
+            raise Http404
+        user = request.user
+        if not isinstance(user, AbstractBaseUser) or not self.has_change_permission(
+            request, source
+        ):
+            raise PermissionDenied
+        form = ContestCloneForm(
+            request.POST or None,
+            initial={
+                "slug": _next_slug(source.slug),
+                "opens_at": _next_year(source.opens_at),
+                "closes_at": _next_year(source.closes_at),
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                copy = contest_clone(
+                    source=source,
+                    opens_at=form.cleaned_data["opens_at"],
+                    closes_at=form.cleaned_data["closes_at"],
+                    slug=form.cleaned_data["slug"],
+                    by=user,
+                )
+            except CloneRefused as error:
+                form.add_error(None, error.message)
+            else:
+                # Who made it, from which contest: the new contest's admin history.
+                self.log_addition(
+                    request,
+                    copy,
+                    gettext("Made from “%(source)s” (%(slug)s).")
+                    % {"source": source, "slug": source.slug},
+                )
+                messages.success(
+                    request,
+                    gettext(
+                        "The new contest is a draft: check its texts, themes and guides, "
+                        "then open it."
+                    ),
+                )
+                return redirect("admin:contest_contest_change", copy.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("New contest from “%(source)s”") % {"source": source},
+            "opts": self.model._meta,
+            "original": source,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/contest/contest/clone.html", context)
 
 
 @admin.register(Participant)
@@ -169,6 +335,24 @@ class RightsEventAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     search_fields = ("reference",)
     raw_id_fields = ("participant", "entry")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    """The log of contest.retention's runs: read only, like every audit."""
+
+    list_display = ("started_at", "finished_at", "dry_run", "originals_removed")
+    list_filter = ("dry_run",)
+    readonly_fields = ("started_at", "finished_at", "dry_run", "originals_removed", "removed")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

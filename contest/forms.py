@@ -262,6 +262,15 @@ class EntryForm(PlaceFields):
         return upload
 
 
+class EntryDetailsForm(EntryForm):
+    """An entry's fields without its photo: a resumable upload's metadata (contest.tus),
+    checked before its bytes are received and again once they are."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["photo"]
+
+
 class BaseEntryFormSet(forms.BaseFormSet):
     default_error_messages = {
         "too_few_forms": _("Choose at least one photo."),
@@ -287,3 +296,37 @@ def entry_formset_class(*, remaining: int) -> type[forms.BaseFormSet]:
         validate_min=True,
         validate_max=True,
     )
+
+
+class ReleaseForm(forms.Form):
+    """Who is in the rider's photo (contest.releases); a parent answers for a minor."""
+
+    name = forms.CharField(label=_("Name of the person in the photo"), max_length=80)
+    email = forms.EmailField(
+        label=_("Their e-mail address"),
+        required=False,
+        help_text=_("We send them a link to see the photo and confirm (18 or over)."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "inputmode": "email"}),
+    )
+    age_bracket = forms.ChoiceField(
+        label=_("Their age"), choices=Participant.AgeBracket.choices, widget=forms.RadioSelect
+    )
+    parent_name = forms.CharField(label=_("A parent's name"), max_length=80, required=False)
+    parent_email = forms.EmailField(
+        label=_("The parent's e-mail address"),
+        required=False,
+        help_text=_("Under 18, the link goes to the parent, who confirms for their child."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "inputmode": "email"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        bracket = data.get("age_bracket")
+        if bracket == Participant.AgeBracket.ADULT and not data.get("email"):
+            self.add_error("email", _("Give their e-mail address: the link goes to them."))
+        if bracket and bracket != Participant.AgeBracket.ADULT:
+            if not (data.get("parent_name") or "").strip():
+                self.add_error("parent_name", _("Under 18, give a parent's name."))
+            if not data.get("parent_email"):
+                self.add_error("parent_email", _("Under 18, give a parent's e-mail address."))
+        return data

@@ -26,6 +26,10 @@ class Contest(models.Model):
         RESULTS = "results", _("Results published")
         ARCHIVED = "archived", _("Archived")
 
+    class ExcludedPolicy(models.TextChoices):
+        REFUSED = "refused", _("Their photos are refused")
+        GALLERY_ONLY = "gallery", _("Gallery only: never for the jury or a cover")
+
     # The contest's own texts are written per language (title_fr, title_en...), read in the
     # visitor's language, French where the English one was left empty.
     title = translated(models.CharField(_("title"), max_length=120))
@@ -114,6 +118,45 @@ class Contest(models.Model):
     # Bumped whenever a photo enters or leaves the public gallery: cached pages are keyed
     # by it, so a withdrawn photo is never served from a cache.
     gallery_version = models.PositiveIntegerField(default=0)
+    # How many entries have been given a "discover" key (contest.shuffle): the serial of the
+    # next one. Counted once per entry, whether it stays public or not.
+    shuffle_serial = models.PositiveIntegerField(default=0, editable=False)
+    # Retention (contest.retention, shown on the rules page): how long the full-size originals
+    # are kept once they are of no more use. Renditions are not concerned.
+    refused_originals_days = models.PositiveSmallIntegerField(
+        _("keep originals of refused photos (days)"),
+        default=30,
+        help_text=_("Counted from the refusal; the photo itself stays visible to moderators."),
+    )
+    non_winner_originals_months = models.PositiveSmallIntegerField(
+        _("keep originals of photos not chosen for a cover (months)"),
+        default=6,
+        help_text=_("Counted from the archiving of the contest; the winners' originals stay."),
+    )
+    # When the contest was first seen archived (stamped by contest.retention): the clock of
+    # the non-winners' retention, which the status alone does not date.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    # The operator's staff (contest.exclusion): their photos are refused, or shown in the
+    # gallery but kept from the jury and the covers. Stored normalised by the admin form.
+    excluded_domains = models.TextField(
+        _("staff e-mail domains"),
+        blank=True,
+        help_text=_(
+            "One a line or separated by commas, e.g. reseau.example (its subdomains too). "
+            "Named on the rules page."
+        ),
+    )
+    excluded_emails = models.TextField(
+        _("other excluded addresses"),
+        blank=True,
+        help_text=_("One a line or separated by commas. Never shown publicly."),
+    )
+    excluded_policy = models.CharField(
+        _("photos from these addresses"),
+        max_length=10,
+        choices=ExcludedPolicy.choices,
+        default=ExcludedPolicy.REFUSED,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -337,6 +380,12 @@ class Entry(models.Model):
     # leaves every public page and the jury, but the row stays for the moderation and jury
     # audit and a printed cover's record.
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # Its place in the gallery's "discover" order (contest.shuffle), given at its first
+    # approval and kept for good; empty until then.
+    shuffle_key = models.IntegerField(null=True, blank=True, editable=False)
+    # Set by a moderator (moderation.services.entry_mark_identifiable): someone recognisable
+    # is in the photo, so it needs their release (contest.releases) before a printed cover.
+    needs_release = models.BooleanField(_("identifiable person: release needed"), default=False)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
     class Meta:
@@ -353,10 +402,72 @@ class Entry(models.Model):
             models.Index(fields=("moderation", "created_at", "id"), name="entry_queue"),
             models.Index(fields=("contest", "moderation", "decided_at", "id"), name="entry_public"),
             models.Index(fields=("contest", "moderation", "vote_count", "id"), name="entry_votes"),
+            # The "discover" order: a page is a range of keys, read from this index alone.
+            models.Index(
+                fields=("contest", "shuffle_key"),
+                name="entry_discover",
+                condition=models.Q(moderation="approved", hidden=False, withdrawn_at=None),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class Release(models.Model):
+    """The release of a person recognisable in an entry's photo (contest.releases).
+
+    A moderator's mark opens it (requested); the rider names the person, who is e-mailed a
+    link (asked; their parent's address for a minor); the person (or parent) confirms or
+    refuses on that page. Withdrawing the entry erases the person's name and address.
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("To ask for")
+        ASKED = "asked", _("Waiting for the person's answer")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUSED = "refused", _("Refused")
+
+    entry = models.OneToOneField(Entry, on_delete=models.CASCADE, related_name="release")
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.REQUESTED
+    )
+    depicted_name = models.CharField(
+        _("name of the person in the photo"), max_length=80, blank=True
+    )
+    depicted_email = models.EmailField(_("their e-mail address"), blank=True)
+    # The participants' age brackets: anything but adult is a minor, whose parent answers.
+    age_bracket = models.CharField(
+        _("their age"), max_length=10, choices=Participant.AgeBracket.choices, blank=True
+    )
+    parent_name = models.CharField(_("parent's name"), max_length=80, blank=True)
+    parent_email = models.EmailField(_("parent's e-mail address"), blank=True)
+    # The uses the rider allowed when the link was sent ("gallery,print"): what the page
+    # showed and so what a confirmation covers.
+    uses = models.CharField(_("uses shown"), max_length=40, blank=True)
+    # Bumped at each request: a link names the version it was sent for, so an older link
+    # (to a mistyped address) is void once the rider asks again.
+    link_version = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField(_("asked of the participant at"), auto_now_add=True)
+    asked_at = models.DateTimeField(_("link sent at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.state}"
+
+    @property
+    def is_minor(self) -> bool:
+        return bool(self.age_bracket) and self.age_bracket != Participant.AgeBracket.ADULT
+
+    @property
+    def answer_email(self) -> str:
+        """Where the link goes: the person, or their parent for a minor."""
+        return self.parent_email if self.is_minor else self.depicted_email
 
 
 class RightsEvent(models.Model):
@@ -398,3 +509,63 @@ class RightsEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RetentionRun(models.Model):
+    """One run of contest.retention: when, whether it only looked, and what it removed."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    originals_removed = models.PositiveIntegerField(_("originals removed"), default=0)
+    # [{"entry": id, "photo": id, "contest": id, "reason": "refused" | "not_winner",
+    #   "file": storage key}, ...]: what was (or, in a dry run, would have been) removed.
+    removed = models.JSONField(_("what was removed"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ("-started_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M}"
+
+
+class TusUpload(models.Model):
+    """A photo being sent in pieces by the tus protocol (contest.resumable), until it becomes
+    an entry or is refused. Its pieces wait in the originals storage, in `parts` order."""
+
+    class State(models.TextChoices):
+        RECEIVING = "receiving", _("receiving the photo")
+        COMPLETING = "completing", _("checking the photo")
+        DONE = "done", _("entry made")
+        REFUSED = "refused", _("photo refused")
+
+    id = models.UUIDField(primary_key=True)
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    length = models.PositiveBigIntegerField(_("length"))
+    offset = models.PositiveBigIntegerField(_("bytes received"), default=0)
+    # The entry's fields, from the tus Upload-Metadata: filename, title, caption, theme, line,
+    # stop (ids as strings).
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    # The folder of its pieces in the originals storage, and their names in order.
+    file_key = models.CharField(_("temporary folder"), max_length=100)
+    parts = models.JSONField(_("pieces"), default=list, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.RECEIVING
+    )
+    entry = models.ForeignKey(
+        Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The refusal as the rider was told it, in their language at the time.
+    refusal = models.CharField(_("refusal"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("resumable upload")
+        verbose_name_plural = _("resumable uploads")
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.offset}/{self.length})"

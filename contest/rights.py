@@ -31,10 +31,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest.models import Enrollment, Entry, Participant, RightsEvent
+from contest.releases import release_erase
 from contest.selectors import signin_link_lifetime
-from contest.services import contest_gallery_changed
+from contest.services import SignInRateLimited, contest_gallery_changed
 from core.errors import ApplicationError
-from core.network import rate_limit_hit
+from core.ratelimit import Limit, person_key, rate_limit
 from notifications.services import fingerprint, message_queue, messages_cancel
 from photos.models import Photo, Rendition
 from photos.services import originals_storage, photo_erase
@@ -111,6 +112,18 @@ def on_entry_withdrawn(hook: EntryWithdrawnHook) -> EntryWithdrawnHook:
     return hook
 
 
+_social_withdrawn_hooks: list[EntryWithdrawnHook] = []
+
+
+def on_social_use_withdrawn(hook: EntryWithdrawnHook) -> EntryWithdrawnHook:
+    """Registers `hook(entry_id)`, called for each of the participant's entries in a contest
+    once their withdrawal of the social media use has committed (the relay takes its posts
+    down). Idempotent and quick, like on_entry_withdrawn's."""
+    if hook not in _social_withdrawn_hooks:
+        _social_withdrawn_hooks.append(hook)
+    return hook
+
+
 def _own_entry(*, participant: Participant, entry_id: int | None) -> Entry | None:
     if entry_id is None:
         return None
@@ -144,10 +157,13 @@ def rights_request_send(
         if participant.parent_confirmed_at is None or not participant.parent_email:
             raise RightsRefused(_("There is no agreement to withdraw."))
         to = participant.parent_email
-    if rate_limit_hit(f"rights:{participant.pk}", settings.SIGNIN_RATE_PER_HOUR):
-        raise RightsRefused(
-            _("Too many links were asked for. Wait an hour, or use the last one sent.")
+    try:
+        rate_limit(
+            Limit(person_key("rights", participant.user_id), settings.SIGNIN_RATE_PER_HOUR),
+            error=SignInRateLimited,
         )
+    except SignInRateLimited as limited:
+        raise RightsRefused(limited.message) from None
     token = signing.dumps(
         # "m": the address the link goes to; a parent's link is void once the child names
         # another parent.
@@ -256,6 +272,11 @@ def enrollment_withdraw_use(*, contest_id: int, participant: Participant, use: s
             for entry_id in entries.values_list("pk", flat=True):
                 for hook in _withdrawn_hooks:
                     transaction.on_commit(partial(hook, entry_id))
+        elif use == "social":
+            entries = Entry.objects.filter(contest_id=contest_id, participant=participant)
+            for entry_id in entries.values_list("pk", flat=True):
+                for hook in _social_withdrawn_hooks:
+                    transaction.on_commit(partial(hook, entry_id))
     return True
 
 
@@ -278,6 +299,8 @@ def entry_withdraw(*, entry_id: int, participant: Participant) -> bool:
         entry = Entry.objects.get(pk=entry_id)
         photo_erase(photo_id=entry.photo_id)
         messages_cancel(about=f"entry:{entry.pk}")
+        # The name and address of the person in the photo were given for this photo only.
+        release_erase(entry_id=entry.pk)
         contest_gallery_changed(contest_id=entry.contest_id)
         RightsEvent.objects.create(
             action=RightsEvent.Action.ENTRY_WITHDRAWN,

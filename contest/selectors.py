@@ -107,7 +107,7 @@ def enrollment_current(*, contest: Contest, participant: Participant) -> Enrollm
 def entries_of_participant(*, contest: Contest, participant: Participant) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(contest=contest, participant=participant)
-        .select_related("photo", "theme", "line", "stop")
+        .select_related("photo", "theme", "line", "stop", "release")
         .prefetch_related(
             Prefetch(
                 "photo__renditions",

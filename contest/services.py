@@ -16,13 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from sesame.utils import get_query_string, get_user
 
+from contest import shuffle
+from contest.exclusion import STAFF_REFUSED, entry_refused_as_staff
 from contest.models import Contest, Enrollment, Entry, Participant, RightsEvent, Theme
 from contest.selectors import entries_counted, signin_link_lifetime
 from core.errors import ApplicationError
-from core.network import network_hash, rate_limit_hit
+from core.ratelimit import Limit, RateLimited, address_key, email_key, person_key, rate_limit
 from notifications.services import fingerprint, message_queue
 from photos import imaging
 from photos.services import photo_create, photo_delete_original
@@ -33,8 +35,16 @@ PARENT_SALT = "coverline.parent-confirmation"
 PARENT_LINK_MAX_AGE = 14 * 24 * 3600
 
 
-class SignInRateLimited(ApplicationError):
-    """Too many sign-in links asked for one address or from one network address."""
+class SignInRateLimited(RateLimited):
+    """Too many sign-in links asked for one e-mail address or from one network address."""
+
+    reason = gettext_lazy("Too many links were asked for: use the last one sent.")
+
+
+class UploadRateLimited(RateLimited):
+    """Too many uploads from one participant or one network address this hour."""
+
+    reason = gettext_lazy("Too many uploads in a short time.")
 
 
 class EntryRefused(ApplicationError):
@@ -74,13 +84,11 @@ def participant_request_signin(
     by a vote button, so the e-mail says it confirms a vote rather than an entry.
     """
     email = email.strip().lower()
-    limit = settings.SIGNIN_RATE_PER_HOUR
-    if rate_limit_hit(f"signin:email:{email}", limit) or (
-        # By network (an IPv6 subscriber's /64), like reports and votes.
-        ip_address
-        and rate_limit_hit(f"signin:ip:{network_hash(ip_address=ip_address)}", limit * 10)
-    ):
-        raise SignInRateLimited
+    rate_limit(
+        Limit(email_key("signin", email), settings.SIGNIN_RATE_PER_HOUR),
+        Limit(address_key("signin", ip_address), settings.SIGNIN_RATE_PER_HOUR_PER_ADDRESS),
+        error=SignInRateLimited,
+    )
     user_model = get_user_model()
     with transaction.atomic():
         user, created = user_model.objects.get_or_create(username=email, defaults={"email": email})
@@ -359,6 +367,20 @@ def _check_drafts(*, contest: Contest, drafts: Sequence[EntryDraft], hashes: lis
         entry_place_check(contest=contest, line=draft.line, stop=draft.stop, index=index)
 
 
+def entry_upload_count(*, participant: Participant, ip_address: str | None) -> None:
+    """Counts one upload against UPLOADS_PER_HOUR (the participant's) and
+    UPLOADS_PER_HOUR_PER_ADDRESS; raises UploadRateLimited past either.
+
+    Called before the photos are read: a refused upload is neither decoded nor stored. Every
+    post counts, one refused by a contest rule too, since each costs as much to receive.
+    """
+    rate_limit(
+        Limit(person_key("upload", participant.user_id), settings.UPLOADS_PER_HOUR),
+        Limit(address_key("upload", ip_address), settings.UPLOADS_PER_HOUR_PER_ADDRESS),
+        error=UploadRateLimited,
+    )
+
+
 def entry_submit(
     *,
     contest: Contest,
@@ -374,6 +396,8 @@ def entry_submit(
         raise EntryRefused(_("This contest is not taking entries at the moment."))
     if not participant.profile_complete or participant.needs_parent_confirmation:
         raise EntryRefused(_("Your profile is not complete yet."))
+    if entry_refused_as_staff(contest=contest, email=participant.email):
+        raise EntryRefused(str(STAFF_REFUSED))
     hashes = [imaging.sha256_of(draft.upload) for draft in drafts]
     _check_drafts(contest=contest, drafts=drafts, hashes=hashes)
 
@@ -433,6 +457,21 @@ def entry_submit(
 def contest_gallery_changed(*, contest_id: int) -> None:
     """A photo entered or left the public gallery: every cached gallery page is stale."""
     Contest.objects.filter(pk=contest_id).update(gallery_version=F("gallery_version") + 1)
+
+
+def entry_shuffle_key_give(*, entry_id: int, contest_id: int) -> None:
+    """Gives an approved entry its place in the gallery's "discover" order (contest.shuffle),
+    the next of its contest's serials; once: an entry approved again keeps its place."""
+    with transaction.atomic():
+        if not Entry.objects.filter(pk=entry_id, shuffle_key=None).exists():
+            return
+        # The UPDATE locks the contest's row until the end of the transaction: two approvals
+        # at once get consecutive serials, never the same one.
+        Contest.objects.filter(pk=contest_id).update(shuffle_serial=F("shuffle_serial") + 1)
+        serial = Contest.objects.values_list("shuffle_serial", flat=True).get(pk=contest_id)
+        Entry.objects.filter(pk=entry_id, shuffle_key=None).update(
+            shuffle_key=shuffle.shuffle_key(serial)
+        )
 
 
 def entry_photo_ready(photo_id: int) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contest import views, views_brand
+from contest import tus, views, views_brand, views_releases
 
 app_name = "contest"
 urlpatterns = [
@@ -16,6 +16,9 @@ urlpatterns = [
     path("concours/<slug:slug>/participer/", views.enter, name="enter"),
     path("concours/<slug:slug>/reglement/", views.rules, name="rules"),
     path("concours/<slug:slug>/envoyer/", views.upload, name="upload"),
+    # Resumable uploads (tus), the form's way with JavaScript.
+    path("concours/<slug:slug>/envoi/", tus.endpoint, name="tus_endpoint"),
+    path("concours/<slug:slug>/envoi/<uuid:upload_id>/", tus.upload, name="tus_upload"),
     path("concours/<slug:slug>/mes-photos/", views.my_entries, name="my_entries"),
     path(
         "concours/<slug:slug>/mes-photos/<int:entry_id>/lieu/",
@@ -32,6 +35,12 @@ urlpatterns = [
         views.use_withdraw,
         name="use_withdraw",
     ),
+    path(
+        "concours/<slug:slug>/mes-photos/<int:entry_id>/autorisation/",
+        views_releases.release_request,
+        name="release_request",
+    ),
+    path("autorisation/<str:token>/", views_releases.release_answer, name="release_answer"),
     path("mes-donnees/", views.my_data, name="my_data"),
     path("mes-donnees/telecharger/", views.my_data_download, name="my_data_download"),
     path("mes-donnees/supprimer/", views.account_delete, name="account_delete"),

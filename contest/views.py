@@ -29,6 +29,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from contest import rights, selectors, services
 from contest.devices import device_class
+from contest.exclusion import exclusion_of
 from contest.forms import (
     ConsentForm,
     EntryPlaceForm,
@@ -39,6 +40,7 @@ from contest.forms import (
 from contest.models import Contest, Entry, Participant
 from core.http import AuthenticatedHttpRequest
 from core.network import client_ip
+from core.views import too_many_requests
 
 View = Callable[..., HttpResponse]
 
@@ -111,10 +113,11 @@ def signin(request: HttpRequest) -> HttpResponse:
                 base_url=_base_url(request),
                 for_vote=for_vote,
             )
-        except services.SignInRateLimited:
-            form.add_error(
-                "email",
-                _("Too many links were asked for. Wait an hour, or use the last one sent."),
+        except services.SignInRateLimited as limited:
+            form.add_error("email", limited.message)
+            context = {"form": form, "next": next_url, "for_vote": for_vote}
+            return too_many_requests(
+                request, limited, template="contest/signin.html", context=context
             )
         else:
             return render(
@@ -286,7 +289,9 @@ def rules(
             ip_address=client_ip(request),
         )
         return redirect("contest:upload", slug=contest.slug)
-    return render(request, "contest/rules.html", {"contest": contest, "form": form})
+    # The staff exclusion's policy and domains (never its single addresses).
+    staff = exclusion_of(contest)
+    return render(request, "contest/rules.html", {"contest": contest, "form": form, "staff": staff})
 
 
 @contest_step
@@ -307,6 +312,11 @@ def upload(
     }
     if remaining <= 0 or not context["accepting"]:
         return render(request, "contest/upload.html", context)
+    if request.method == "POST":
+        # Before the formset below decodes the photos: nothing of a refused upload is decoded
+        # or stored (the CSRF check has parsed the body into temporary files, which Django
+        # deletes). UploadRateLimited becomes the 429 answer (core.middleware).
+        services.entry_upload_count(participant=participant, ip_address=client_ip(request))
     formset = entry_formset_class(remaining=remaining)(
         request.POST or None,
         request.FILES or None,

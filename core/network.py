@@ -1,6 +1,7 @@
-"""Who a visitor is, as far as limits go: their address, its keyed hash, and hourly counters.
+"""Who a visitor is, as far as limits go: their address and its keyed hash.
 
-Shared by sign-in links, public reports and votes, so that one rule counts visitors.
+Shared by sign-in links, uploads, public reports and votes (core.ratelimit counts them), so
+that one rule counts visitors.
 """
 
 from __future__ import annotations
@@ -9,17 +10,13 @@ import functools
 import hashlib
 import hmac
 import ipaddress
-import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -117,22 +114,3 @@ def network_hash(*, ip_address: str | None) -> str:
     if not network:
         return ""
     return hmac.new(settings.SECRET_KEY.encode(), network.encode(), hashlib.sha256).hexdigest()
-
-
-def rate_limit_hit(key: str, limit: int) -> bool:
-    """Counts one more event under `key` this hour (shared cache); True past `limit`.
-
-    When the cache is down the event is let through (and logged): a Redis outage must not
-    stop every rider from signing in or voting; the database constraints still hold.
-    """
-    try:
-        cache.add(key, 0, timeout=3600)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=3600)
-            count = 1
-    except Exception:
-        logger.warning("rate limit %s not counted: the cache is unavailable", key, exc_info=True)
-        return False
-    return count > limit

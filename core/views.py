@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from core.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +69,37 @@ def request_too_large(request: HttpRequest) -> HttpResponse:
         "photo_mb": settings.PHOTO_MAX_BYTES // mib,
     }
     return render(request, "413.html", context, status=413)
+
+
+def too_many_requests(
+    request: HttpRequest,
+    limited: RateLimited,
+    *,
+    template: str | None = None,
+    context: dict[str, Any] | None = None,
+    back_url: str = "",
+) -> HttpResponse:
+    """The 429 answer to a rate limit, with Retry-After in seconds.
+
+    `template`: a page of the action's own that shows `limited.message` (a form keeps what
+    was typed); by default the 429 page, or for htmx its fragment, which the page shows in
+    place (the upload form in its status line). `back_url`: where the page leads back to; by
+    default the page the visitor came from, when it is one of ours.
+    """
+    if template is None:
+        template = "fragment_rate_limited.html" if getattr(request, "htmx", False) else "429.html"
+    came_from = request.headers.get("HX-Current-URL") or request.headers.get("Referer", "")
+    if not back_url and url_has_allowed_host_and_scheme(
+        came_from, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back_url = came_from
+    response = render(
+        request,
+        template,
+        {**(context or {}), "limited": limited, "back_url": back_url},
+        status=429,
+    )
+    response["Retry-After"] = str(limited.retry_after)
+    # The wait is this visitor's, now: no cache along the way may keep it.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -33,7 +33,7 @@ slot outweighs any gain in score; a forbidden pair weighs 0 and is dropped from 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
@@ -347,3 +347,111 @@ def _allocation(
         unfilled={g.guide_id: g.needs - len(ordered[g.guide_id]) for g in guides},
         total_score=math.fsum(p.score for found in ordered.values() for p in found),
     )
+
+
+class Passed(StrEnum):
+    """Why a candidate ranked above a guide's pick is not on that guide's cover."""
+
+    NOT_ELIGIBLE = "not_eligible"
+    """Not allowed on this guide (too small, no print consent, release missing...)."""
+    COVER_ELSEWHERE = "cover_elsewhere"
+    """Already the cover of another guide: a photo fills one slot only."""
+    PARTICIPANT_HAS_COVER = "participant_has_cover"
+    """Its participant already has a cover, and the contest allows one per participant."""
+    CHOSEN_BY_HAND = "chosen_by_hand"
+    """A photo chosen by hand (pinned) ranks below it on this guide and keeps its place."""
+    NOT_SUGGESTED = "not_suggested"
+    """Free to go on it: the picks were changed or the candidates were since the last
+    suggestion (a new suggestion would take it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WhyNot:
+    """A candidate ranked above a guide's pick that is not on it, and why."""
+
+    entry_id: int
+    score: float
+    reason: Passed
+    guide_id: int | None = None
+    """The guide whose cover it (or its participant's cover) is."""
+    cover_entry_id: int | None = None
+    """The participant's entry that is a cover (PARTICIPANT_HAS_COVER)."""
+
+
+def why_not(
+    guides: Sequence[GuideSlot],
+    candidates: Iterable[Candidate],
+    picks: Mapping[int, Collection[int]],
+    *,
+    pinned: Collection[tuple[int, int]] = (),
+    one_per_participant: bool = True,
+) -> dict[int, tuple[WhyNot, ...]]:
+    """Per guide, the candidates ranked above its last pick (every candidate not picked on it
+    while a slot is empty) that are not on its cover, best first, each with the first reason
+    that holds: not eligible, the cover of another guide, its participant already has one,
+    a photo chosen by hand keeps the place, or else it was not suggested yet.
+
+    `picks` are the covers as they stand (guide id -> entry ids), which the chair may have
+    changed since the suggestion; `pinned` the (guide id, entry id) pairs chosen by hand.
+    Ranked as `allocate` orders picks: score on that guide, then lower entry id.
+    """
+    by_entry = _index(((c.entry_id, c) for c in candidates), "entry")
+    cover_of: dict[int, int] = {}  # entry -> the guide it is a cover of
+    person_cover: dict[int, tuple[int, int]] = {}  # participant -> (entry, guide)
+    for guide in guides:
+        for entry_id in picks.get(guide.guide_id, ()):
+            cover_of.setdefault(entry_id, guide.guide_id)
+            if entry_id in by_entry:
+                person = by_entry[entry_id].participant_id
+                person_cover.setdefault(person, (entry_id, guide.guide_id))
+    hand = set(pinned)
+    result: dict[int, tuple[WhyNot, ...]] = {}
+    for guide in guides:
+        guide_id = guide.guide_id
+
+        def rank(candidate: Candidate, guide_id: int = guide_id) -> tuple[float, int]:
+            return (-candidate.score_for(guide_id), candidate.entry_id)
+
+        mine = [by_entry[e] for e in picks.get(guide_id, ()) if e in by_entry]
+        mine_ids = {pick.entry_id for pick in mine}
+        # An empty slot: every candidate not on it is "above" the pick it could have been.
+        last = max(map(rank, mine)) if mine and len(mine) >= guide.needs else None
+        passed: list[WhyNot] = []
+        for candidate in sorted(by_entry.values(), key=rank):
+            if last is not None and rank(candidate) >= last:
+                break
+            if candidate.entry_id in mine_ids:
+                continue
+            people = person_cover if one_per_participant else {}
+            passed.append(_why(candidate, guide_id, mine, rank, cover_of, people, hand))
+        result[guide_id] = tuple(passed)
+    return result
+
+
+def _why(
+    candidate: Candidate,
+    guide_id: int,
+    mine: Sequence[Candidate],
+    rank: Callable[[Candidate], tuple[float, int]],
+    cover_of: Mapping[int, int],
+    person_cover: Mapping[int, tuple[int, int]],
+    hand: Collection[tuple[int, int]],
+) -> WhyNot:
+    entry_id, score = candidate.entry_id, candidate.score_for(guide_id)
+    if guide_id not in candidate.eligible:
+        return WhyNot(entry_id, score, Passed.NOT_ELIGIBLE)
+    if entry_id in cover_of:
+        return WhyNot(entry_id, score, Passed.COVER_ELSEWHERE, guide_id=cover_of[entry_id])
+    if candidate.participant_id in person_cover:
+        other, other_guide = person_cover[candidate.participant_id]
+        return WhyNot(
+            entry_id,
+            score,
+            Passed.PARTICIPANT_HAS_COVER,
+            guide_id=other_guide,
+            cover_entry_id=other,
+        )
+    below = [pick for pick in mine if rank(pick) > rank(candidate)]
+    if any((guide_id, pick.entry_id) in hand for pick in below):
+        return WhyNot(entry_id, score, Passed.CHOSEN_BY_HAND)
+    return WhyNot(entry_id, score, Passed.NOT_SUGGESTED)

@@ -26,8 +26,20 @@ class CoversConfig(AppConfig):
 
         on_entry_withdrawn(entry_withdrawn)
 
+        # The cover winners' originals are kept past the contest's retention period.
+        from contest.retention import on_retention_keep
+        from covers.rights import cover_winners
+
+        on_retention_keep(cover_winners)
+
         # The winner's proof e-mail carries their cover mock-ups (notifications' outbox).
         from covers.services import proof_attachments
         from notifications.services import on_attachments
 
         on_attachments("covers/email/proof", proof_attachments)
+
+        # Next year's contest made from this one takes its guides (contest.cloning).
+        from contest.cloning import on_contest_cloned
+        from covers.cloning import contest_cloned
+
+        on_contest_cloned(contest_cloned)

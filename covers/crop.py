@@ -13,6 +13,13 @@ portrait cover), slid along its one free axis to the position whose window holds
 saliency: the window sums come from the cumulative sum of the per-column (or per-row) totals,
 one pass over the pixels. Where libvips blurs the map and centres the crop on the single
 brightest point, summing the window keeps a large, spread-out subject whole.
+
+Faces are not weighed apart from the skin cue: no maintained detector fits the stack. Measured
+(2026-12) on the real sample photos at 480 px: opencv-python-headless 5.x no longer ships Haar
+cascades and its YuNet detector needs a model file that is not on PyPI; 4.14 is a 62 MB wheel
+(162 MB installed), imports in 0.12 to 0.24 s and takes 50 to 81 ms per photo on one core
+against 8 to 10 ms for this whole suggestion; its frontal cascade found the one real face
+(Grace Hopper) but also three faces in rocks and gravel, which would pull the crop there.
 """
 
 from __future__ import annotations

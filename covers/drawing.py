@@ -15,6 +15,7 @@ from covers.models import CoverSettings, Crop, Guide
 from covers.selectors import LineLook, crop_box, guide_format, guide_title_zone
 from covers.source import open_upright
 from photos.imaging import ImageDecodeError
+from photos.models import Rendition
 from photos.services import originals_storage
 
 
@@ -114,3 +115,48 @@ def draw_mockup(
         region, text_rgb=design.text_rgb, band_rgb=design.band_rgb, band_opacity=design.band_opacity
     )
     return Drawn(jpeg=_jpeg(cover), overlay_jpeg=_jpeg(lines), size=cover.size, legibility=assessed)
+
+
+@dataclass(frozen=True)
+class TitleLook:
+    """What the editor needs to measure the title's legibility: the colours the cover is
+    drawn in (a single line's own colours, else the guide's) and the zone."""
+
+    text_rgb: legibility.RGB
+    band_rgb: legibility.RGB
+    band_opacity: float
+    zone: geometry.Rect
+    fmt: geometry.PrintFormat
+
+
+def title_look(guide: Guide, look: LineLook | None) -> TitleLook:
+    return TitleLook(
+        text_rgb=hex_rgb(look.text_colour if look else guide.text_colour),
+        band_rgb=hex_rgb(look.band_colour if look else guide.band_colour),
+        band_opacity=guide.band_opacity / 100,
+        zone=guide_title_zone(guide),
+        fmt=guide_format(guide),
+    )
+
+
+def title_legibility(
+    rendition: Rendition | None, frac: geometry.FracBox, title: TitleLook
+) -> legibility.Legibility | None:
+    """The title's legibility for the crop `frac`, measured on the display rendition: the
+    picture the crop editor shows and covers-legibility.js measures live, so the page's
+    figure and this one are the same. None when the rendition cannot be read."""
+    if rendition is None:
+        return None
+    try:
+        with rendition.file.open("rb") as fp, Image.open(fp, formats=["JPEG", "WEBP"]) as im:
+            im.load()
+            whole = im.convert("RGB")
+    except (OSError, ValueError):  # a missing or broken rendition: the page says nothing
+        return None
+    zone = geometry.zone_box(title.zone, title.fmt, frac.to_box(whole.size))
+    return legibility.measure_legibility(
+        whole.crop(zone.rounded()),
+        text_rgb=title.text_rgb,
+        band_rgb=title.band_rgb,
+        band_opacity=title.band_opacity,
+    )

@@ -174,6 +174,20 @@ def judge(contrast: float, busyness: float) -> tuple[Level, tuple[str, ...]]:
     return (Level.WARNING if reasons else Level.GOOD), tuple(reasons)
 
 
+def page_rule() -> str:
+    """The rule's constants as the crop editor hands them to covers-legibility.js (its
+    `parseRule`), so the page measures with the numbers this module defines."""
+    values = (
+        CONTRAST_GOOD,
+        CONTRAST_MIN,
+        CONTRAST_PERCENTILE,
+        EDGE_STEP,
+        BUSY_SHARE,
+        ANALYSIS_HEIGHT,
+    )
+    return " ".join(repr(v) for v in values)
+
+
 def _at_analysis_scale(region: Image.Image) -> Image.Image:
     height = ANALYSIS_HEIGHT
     width = max(1, round(region.width * height / region.height))

@@ -3,8 +3,9 @@ stored files and covers.printing. Reads the database and storage; writes only th
 
 Per cover (a folder each): the original without private metadata (a JPEG losslessly), the
 crop at 300 ppi in sRGB (and in CMYK when COVERS_OUTPUT_ICC names an output profile), the
-crop box as JSON, the credit line, the consent record, the mock-up PNG and a one-page PDF
-proof with crop marks; plus the CSV of every cover of the contest and a README.
+crop box as JSON, the credit line, the consent record, the release of the person in it
+when a moderator marked one, the mock-up PNG and a one-page PDF proof with crop marks; plus
+the CSV of every cover of the contest and a README.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils.text import slugify
 
-from contest.models import Contest, Enrollment, Entry
+from contest.models import Contest, Enrollment, Entry, Release
+from contest.releases import release_missing, release_record
 from covers import geometry, mockup, printing
 from covers.drawing import DrawingError, design_of, open_original
 from covers.models import CoverSettings, CreditProof, Crop, Guide, Pick
@@ -154,6 +156,13 @@ def _cover_files(
     )
     yield "credit.txt", (credit + "\n").encode()
     yield "consentement.json", json.dumps(_consent(entry), indent=2, ensure_ascii=False).encode()
+    release = Release.objects.filter(entry=entry).first()
+    if release is not None:
+        record = {"entry": entry.title, **release_record(release)}
+        yield (
+            "autorisation-personne.json",
+            json.dumps(record, indent=2, ensure_ascii=False).encode(),
+        )
     cover = mockup.render_mockup(
         printed,
         geometry.Box(0, 0, printed.width, printed.height),
@@ -176,6 +185,8 @@ Un dossier par photo :
 - recadrage.json : le cadre dans l'original (pixels et fractions) et la résolution réelle ;
 - credit.txt : la mention à imprimer (confirmée par l'auteur si credit_confirmed = yes) ;
 - consentement.json : les usages autorisés, la version du règlement, la date, l'accord parental ;
+- autorisation-personne.json : si une personne est reconnaissable, son autorisation (nom,
+  dates, confirmée par elle ou par un parent, usages montrés ; ni adresse ni IP) ;
 - maquette.png : la couverture avec le titre ; epreuve.pdf : épreuve avec traits de coupe.
 couvertures.csv : toutes les couvertures du concours, pour la fusion de données.
 """
@@ -185,7 +196,7 @@ def write_package(fp: IO[bytes], *, guide: Guide, progress: Progress) -> None:
     """Writes the guide's package into `fp` (a ZIP). Raises PackagingError for a bad file."""
     picks = list(
         Pick.objects.filter(guide=guide)
-        .select_related("entry__participant", "entry__photo", "entry__contest")
+        .select_related("entry__participant", "entry__photo", "entry__contest", "entry__release")
         .order_by("slot")
     )
     contest = guide.contest
@@ -205,6 +216,11 @@ def write_package(fp: IO[bytes], *, guide: Guide, progress: Progress) -> None:
         )
         for pick in picks:
             folder = _folder(pick)
+            # Marked after the allocation was locked: no print without the person's release.
+            if release_missing(pick.entry):
+                raise PackagingError(
+                    f"{pick.entry.title}: release missing (identifiable person not confirmed)"
+                )
             try:
                 for name, data in _cover_files(
                     pick, guide, cover_settings, _credit(pick.entry, proofs)

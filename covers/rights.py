@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from covers.models import Mockup
+from covers.models import Mockup, Pick
 from covers.services import _delete_files
 
 
@@ -20,3 +20,11 @@ def entry_withdrawn(entry_id: int) -> None:
         names = [name for pair in mockups.values_list("file", "overlay_file") for name in pair]
         mockups.delete()
         transaction.on_commit(lambda: _delete_files(names))
+
+
+def cover_winners(contest_id: int) -> list[int]:
+    """The entries chosen for a cover of the contest: their originals outlive the contest's
+    retention (a hook of contest.retention), since a guide may be printed again."""
+    return list(
+        Pick.objects.filter(guide__contest_id=contest_id).values_list("entry_id", flat=True)
+    )

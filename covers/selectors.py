@@ -14,8 +14,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from contest.exclusion import entries_excluded
 from contest.models import Contest, Enrollment, Entry, Participant
-from covers import geometry
+from contest.releases import release_missing
+from covers import allocation, geometry
 from covers.models import (
     CoverEvent,
     CoverSettings,
@@ -110,6 +112,8 @@ class Candidate:
     round_kind: str
     allows_print: bool
     parent_ok: bool
+    # False while a moderator's "identifiable person" mark waits for the person's release.
+    release_ok: bool = True
     thumbs: dict[str, Rendition] = field(default_factory=dict)
     display: dict[str, Rendition] = field(default_factory=dict)
 
@@ -136,9 +140,11 @@ def candidates(*, contest: Contest) -> list[Candidate]:
         return []
     enrollments = Enrollment.objects.filter(contest=contest)
     entries = (
-        # A photo its author withdrew is no longer a candidate (its files are gone).
+        # A photo its author withdrew is no longer a candidate (its files are gone), nor one
+        # of the operator's staff's (listed after the jury's first round, contest.exclusion).
         Entry.objects.filter(pk__in=[row.entry_id for row in rows], withdrawn_at=None)
-        .select_related("photo", "participant__user")
+        .exclude(pk__in=entries_excluded(contest=contest).values("pk"))
+        .select_related("photo", "participant__user", "release")
         .prefetch_related(
             Prefetch(
                 "participant__enrollments",
@@ -170,6 +176,7 @@ def candidates(*, contest: Contest) -> list[Candidate]:
                 round_kind=row.kind,
                 allows_print=bool(enrollment and enrollment.allows_print),
                 parent_ok=not participant.needs_parent_confirmation,
+                release_ok=not release_missing(entry),
                 thumbs=grouped.get("thumb", {}),
                 display=grouped.get("display", {}),
             )
@@ -216,6 +223,8 @@ def ineligibility(
         reasons.append(_("The participant did not allow the printed use."))
     if not candidate.parent_ok:
         reasons.append(_("A parent has not confirmed yet."))
+    if not candidate.release_ok:
+        reasons.append(_("Release missing: the identifiable person has not confirmed yet."))
     size = candidate.size
     if size is None:
         reasons.append(_("The photo is not ready."))
@@ -279,6 +288,78 @@ def guide_candidates(
             )
         result[guide.pk] = rows
     return result
+
+
+def allocation_candidates(*, rows: dict[int, list[GuideCandidate]]) -> list[allocation.Candidate]:
+    """The candidates as covers.allocation takes them: score, participant, the guides (of
+    `rows`, guide id -> guide_candidates' rows) each may go on."""
+    by_entry: dict[int, Candidate] = {}
+    eligible: dict[int, set[int]] = {}
+    for guide_id, guide_rows in rows.items():
+        for row in guide_rows:
+            by_entry[row.entry.pk] = row.candidate
+            if row.eligible:
+                eligible.setdefault(row.entry.pk, set()).add(guide_id)
+    return [
+        allocation.Candidate(
+            entry_id=entry_id,
+            participant_id=candidate.entry.participant_id,
+            score=max(candidate.points, 0.0),
+            eligible=frozenset(eligible.get(entry_id, set())),
+        )
+        for entry_id, candidate in by_entry.items()
+    ]
+
+
+@dataclass
+class Passed:
+    """A candidate ranked above a guide's pick that is not on its cover, and why."""
+
+    row: GuideCandidate
+    why: str
+
+
+def why_not(
+    *, guides: list[Guide], rows: dict[int, list[GuideCandidate]], one_per_participant: bool
+) -> dict[int, list[Passed]]:
+    """Per guide id, the candidates ranked above its pick that are not its cover, best first,
+    each with the reason in words (covers.allocation.why_not on the picks as they stand)."""
+    explained = allocation.why_not(
+        [allocation.GuideSlot(guide.pk, guide.needs) for guide in guides],
+        allocation_candidates(rows=rows),
+        {guide.pk: [r.entry.pk for r in rows[guide.pk] if r.pick] for guide in guides},
+        pinned=[(g.pk, r.entry.pk) for g in guides for r in rows[g.pk] if r.pick and r.pick.pinned],
+        one_per_participant=one_per_participant,
+    )
+    names = {guide.pk: guide.name for guide in guides}
+    titles = {r.entry.pk: r.entry.title for guide_rows in rows.values() for r in guide_rows}
+    result: dict[int, list[Passed]] = {}
+    for guide in guides:
+        row_of = {r.entry.pk: r for r in rows[guide.pk]}
+        result[guide.pk] = [
+            Passed(row=row_of[w.entry_id], why=_why_words(w, row_of[w.entry_id], names, titles))
+            for w in explained[guide.pk]
+        ]
+    return result
+
+
+def _why_words(
+    why: allocation.WhyNot, row: GuideCandidate, names: dict[int, str], titles: dict[int, str]
+) -> str:
+    guide = names.get(why.guide_id or 0, "")
+    match why.reason:
+        case allocation.Passed.NOT_ELIGIBLE:
+            return _("Not eligible: %(reasons)s") % {"reasons": " ".join(row.reasons)}
+        case allocation.Passed.COVER_ELSEWHERE:
+            return _("Already the cover of the “%(guide)s” guide.") % {"guide": guide}
+        case allocation.Passed.PARTICIPANT_HAS_COVER:
+            return _(
+                "The participant already has a cover (“%(title)s”, %(guide)s guide): "
+                "one cover per participant."
+            ) % {"title": titles.get(why.cover_entry_id or 0, ""), "guide": guide}
+        case allocation.Passed.CHOSEN_BY_HAND:
+            return _("A photo chosen by hand keeps the place.")
+    return _("Free for this guide: suggest the allocation again to weigh it.")
 
 
 def picks_of(*, contest: Contest) -> QuerySet[Pick]:

@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from contest.models import Contest, Entry
+from contest.models import Contest, Entry, Release
 from contest.selectors import contest_title_in
 from core.errors import ApplicationError
 from core.mail import Attachment
@@ -45,8 +45,8 @@ from covers.models import (
 )
 from covers.packaging import PackagingError, write_package
 from covers.selectors import (
-    Candidate,
     LineLook,
+    allocation_candidates,
     candidates,
     default_credit,
     guide_candidates,
@@ -422,6 +422,8 @@ def cover_prepare(*, guide_id: int, entry_id: int) -> Mockup | None:
     entry = Entry.objects.filter(pk=entry_id).select_related("photo", "participant").first()
     if guide is None or entry is None or entry.photo.status != Photo.Status.READY:
         return None
+    if not entry.photo.original:  # purged by the retention period: nothing to draw from
+        return None
     try:
         crop = crop_suggest(guide=guide, entry=entry)
     except (CoverError, OSError) as exc:
@@ -710,7 +712,10 @@ def proof_attachments(context: dict[str, Any]) -> list[Attachment]:
     """The winner's cover mock-ups, one JPEG per guide their photo is on, read when the
     proof e-mail goes (registered with the outbox at start-up); none if not rendered yet, as
     the e-mail's link shows them too."""
-    proof = CreditProof.objects.filter(pk=context.get("proof")).select_related("entry").first()
+    proof_id = context.get("proof")
+    if not isinstance(proof_id, int):  # a proof queued before mock-ups were attached
+        return []
+    proof = CreditProof.objects.filter(pk=proof_id).select_related("entry").first()
     if proof is None:
         return []
     attachments = []
@@ -809,13 +814,6 @@ def allocation_suggest(*, contest: Contest, actor: User) -> allocation.Allocatio
         if not guides:
             raise CoverError(_("There is no guide to illustrate yet."))
         rows = guide_candidates(contest=contest, guides=guides)
-        by_entry: dict[int, Candidate] = {}
-        eligible: dict[int, set[int]] = {}
-        for guide in guides:
-            for row in rows[guide.pk]:
-                by_entry[row.entry.pk] = row.candidate
-                if row.eligible:
-                    eligible.setdefault(row.entry.pk, set()).add(guide.pk)
         pinned = list(Pick.objects.filter(guide__in=guides, pinned=True))
         pins: dict[int, list[int]] = {}
         for pick in pinned:
@@ -823,15 +821,7 @@ def allocation_suggest(*, contest: Contest, actor: User) -> allocation.Allocatio
         try:
             result = allocation.allocate(
                 [allocation.GuideSlot(guide.pk, guide.needs) for guide in guides],
-                [
-                    allocation.Candidate(
-                        entry_id=entry_id,
-                        participant_id=candidate.entry.participant_id,
-                        score=max(candidate.points, 0.0),
-                        eligible=frozenset(eligible.get(entry_id, set())),
-                    )
-                    for entry_id, candidate in by_entry.items()
-                ],
+                allocation_candidates(rows=rows),
                 pins=pins,
                 one_per_participant=cover_settings.one_cover_per_participant,
             )
@@ -883,6 +873,12 @@ def package_key(guide: Guide) -> str:
         p.entry_id: p.credit_line
         for p in CreditProof.objects.filter(entry__in=[p.entry_id for p in picks])
     }
+    # A release confirmed (or a mark added) after the last package makes a new one.
+    releases = dict(
+        Release.objects.filter(entry__in=[p.entry_id for p in picks]).values_list(
+            "entry_id", "answered_at"
+        )
+    )
     parts = [
         guide.pk,
         guide.version,
@@ -893,6 +889,7 @@ def package_key(guide: Guide) -> str:
                 p.entry_id,
                 crops[p.entry_id].version if p.entry_id in crops else None,
                 proofs.get(p.entry_id),
+                releases.get(p.entry_id, "none"),
             )
             for p in picks
         ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import astuple
 from typing import Any
 from uuid import UUID
 
@@ -17,13 +18,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contest.models import Contest
 from core.access import staff_permission_required
 from core.csv import csv_row
 from core.http import AuthenticatedHttpRequest
-from covers import geometry, selectors, services
+from covers import drawing, geometry, legibility, selectors, services
 from covers.forms import CropForm, GuideForm, PickForm, ProofForm, ReasonForm, SettingsForm
 from covers.models import Guide, Mockup
 from covers.services import CoverError
@@ -64,6 +66,9 @@ def overview(request: Staff, slug: str) -> HttpResponse:
     packages = selectors.packages_of(contest=contest)
     proofs = selectors.proofs_of(contest=contest)
     cover_settings = selectors.settings_of(contest=contest)
+    passed = selectors.why_not(
+        guides=guides, rows=rows, one_per_participant=cover_settings.one_cover_per_participant
+    )
     sections = []
     for guide in guides:
         picked = sorted(
@@ -77,6 +82,7 @@ def overview(request: Staff, slug: str) -> HttpResponse:
                 "eligible": sum(1 for r in rows[guide.pk] if r.eligible),
                 "package": packages.get(guide.pk),
                 "proofs": [proofs.get(r.entry.pk) for r in picked],
+                "passed": passed[guide.pk],
             }
         )
     context = {
@@ -225,16 +231,39 @@ def _crop_svg(
         "h": fmt_num(h),
         "dim": outer + inner,
         "view": f"{x:.2f} {y:.2f} {w:.2f} {h:.2f}",
+        # The zone is in fractions of the cover's *width* on both axes (zone_box's scale).
         "band_x": fmt_num(x + zone.left * w),
-        "band_y": fmt_num(y + zone.top * h),
+        "band_y": fmt_num(y + zone.top * w),
         "band_w": fmt_num(zone.width * w),
-        "band_h": fmt_num(zone.height * h),
-        "text_x": fmt_num(x + zone.left * w + zone.height * h * 0.3),
-        "text_y": fmt_num(y + (zone.top + zone.height * 0.62) * h),
-        "font": fmt_num(zone.height * h * 0.38),
+        "band_h": fmt_num(zone.height * w),
+        "text_x": fmt_num(x + zone.left * w + zone.height * w * 0.3),
+        "text_y": fmt_num(y + (zone.top + zone.height * 0.62) * w),
+        "font": fmt_num(zone.height * w * 0.38),
         "alpha": f"{guide.band_opacity / 100:.2f}",
         "zone": f"{zone.left:.5f} {zone.top:.5f} {zone.width:.5f} {zone.height:.5f}",
     }
+
+
+# What the crop editor says of the title (covers-legibility.js writes the same words,
+# taken from the page, at every move of the frame).
+LEGIBILITY_LEVELS = {
+    legibility.Level.GOOD: gettext_lazy("Title easy to read."),
+    legibility.Level.WARNING: gettext_lazy("Title hard to read."),
+    legibility.Level.POOR: gettext_lazy("Title unreadable."),
+}
+LEGIBILITY_REASONS = {
+    legibility.Reason.BUSY: gettext_lazy("Too busy under the title."),
+    legibility.Reason.LOW_CONTRAST: gettext_lazy("Too close to the title colour."),
+}
+
+
+def _legibility_text(measured: legibility.Legibility | None) -> list[str]:
+    if measured is None:
+        return []
+    return [
+        str(LEGIBILITY_LEVELS[measured.level]),
+        *(str(LEGIBILITY_REASONS[legibility.Reason(r)]) for r in measured.reasons),
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -277,12 +306,22 @@ def crop_edit(request: Staff, slug: str, guide_id: int, entry_id: int) -> HttpRe
         if crop
         else geometry.largest_box(size, fmt.aspect).to_fractions(size)
     )
+    # The fields carry five decimals: the server measures the box the page will measure.
+    frac = geometry.FracBox(*(float(f"{v:.5f}") for v in astuple(frac)))
+    title = drawing.title_look(guide, selectors.guide_line_look(guide=guide))
+    legible = drawing.title_legibility(row.candidate.display.get("jpeg"), frac, title)
     context = {
         "contest": contest,
         "guide": guide,
         "row": row,
         "frac": frac,
         "svg": _crop_svg(frac, size, guide, fmt),
+        "title": title,
+        "title_band": "#{:02x}{:02x}{:02x}".format(*title.band_rgb),
+        "title_text": "#{:02x}{:02x}{:02x}".format(*title.text_rgb),
+        "legibility": legible,
+        "legibility_text": _legibility_text(legible),
+        "legibility_rule": legibility.page_rule(),
         "fmt": fmt,
         "size": size,
         "zone": geometry.zone_on_cover(

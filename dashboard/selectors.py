@@ -1,7 +1,9 @@
-"""Marketing's figures for one contest, aggregated in the database.
+"""Marketing's figures for one contest, read from the dashboard's summary.
 
-A fixed number of queries whatever the number of entries or votes (QUERIES): a few GROUP
-BYs over small keys, added up here; the days and hours with nothing are filled in here.
+The counts are the summary's (dashboard.models, kept every minute by dashboard.services):
+a few dozen rows whatever the number of entries, right as of `Figures.as_of`. The backlog
+(entries waiting, the oldest of them) is read live, from an index. A fixed number of
+queries (QUERIES); the days and hours with nothing are filled in here.
 """
 
 from __future__ import annotations
@@ -11,26 +13,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import (
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-)
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from contest.devices import COMPUTER, PHONE
-from contest.models import Contest, Entry, Participant, Theme
-from gallery.models import Vote
+from contest.models import Contest, Entry, Theme
+from dashboard.models import ContestSummary, SummaryCount
+from gallery.models import Share
 
 TOP_COUNT = 10
-QUERIES = 7
+QUERIES = 6
+
+
+@dataclass(frozen=True)
+class TopShared:
+    """A photo by its share-button taps (gallery.Share: once per visitor, network and day)."""
+
+    title: str
+    public_id: str
+    shares: int
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,14 @@ class TopPhoto:
 
 @dataclass(frozen=True)
 class Figures:
-    """What the dashboard shows; counts of entries unless named otherwise."""
+    """What the dashboard shows; counts of entries unless named otherwise.
+
+    `pending` and `oldest_pending` are live; the others are as of `as_of` (None before the
+    summary's first run).
+    """
 
     now: datetime
+    as_of: datetime | None
     total: int
     pending: int
     approved: int
@@ -64,6 +70,7 @@ class Figures:
     refusals: list[tuple[str, int]]
     votes_per_day: list[tuple[date, int]]
     top_voted: list[TopPhoto]
+    top_shared: list[TopShared]
 
     @property
     def decided(self) -> int:
@@ -93,98 +100,88 @@ def _per_day(counted: Mapping[date, int], days: list[date]) -> list[tuple[date, 
 
 
 def dashboard_figures(*, contest: Contest, now: datetime | None = None) -> Figures:
-    """Every figure of the dashboard, in QUERIES queries.
-
-    The entries are read in few passes, each a GROUP BY over small keys whose groups are
-    then added up here: at 250,000 entries every pass over the table costs (bench/dashboard.py).
-    """
+    """Every figure of the dashboard, in QUERIES queries, none of them over the entries but
+    the backlog's (an index range) and the most voted (an index scan: entry_votes)."""
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
-    entries = Entry.objects.filter(contest=contest).order_by()
     moderation = Entry.Moderation
+    facet = SummaryCount.Facet
 
-    # 1: by day, hour (local time), device and state: at most days x 24 x 3 x 3 groups.
+    # 1: where the summary stands, and the figures that are not sums over hours.
+    summary = ContestSummary.objects.filter(contest=contest).first()
+    # 2: the contest's totals per facet, and the entries and votes per hour.
     by_day: Counter[date] = Counter()
     by_hour: Counter[int] = Counter()
-    by_state: Counter[str] = Counter()
-    by_device: Counter[str] = Counter()
-    oldest_pending: datetime | None = None
-    for day, hour, device, state, n, first in (
-        entries.annotate(
-            day=TruncDate("created_at", tzinfo=tz), hour=ExtractHour("created_at", tzinfo=tz)
-        )
-        .values("day", "hour", "device", "moderation")
-        .annotate(n=Count("*"), first=Min("created_at"))
-        .values_list("day", "hour", "device", "moderation", "n", "first")
-    ):
-        by_day[day] += n
-        by_hour[hour] += n
-        by_state[state] += n
-        by_device[device] += n
-        if state == moderation.PENDING and (oldest_pending is None or first < oldest_pending):
-            oldest_pending = first
-    # 2: by theme, line and refusal reason: at most themes x lines x reasons groups.
+    votes_by_day: Counter[date] = Counter()
+    totals: Counter[tuple[str, str]] = Counter()
     by_theme: Counter[int | None] = Counter()
     by_line: dict[int, tuple[str, int, int]] = {}
-    by_reason: Counter[str] = Counter()
-    for theme_id, line_id, short, long, order, code, n in (
-        entries.values(
-            "theme", "line", "line__short_name", "line__long_name", "line__sort_order",
-            "refusal_code",
-        )
-        .annotate(n=Count("*"))
+    for hour, kind, value, theme_id, line_id, short, long, order, n in (
+        SummaryCount.objects.filter(contest=contest)
+        .filter(Q(hour__isnull=True) | Q(facet__in=(facet.ENTRIES, facet.VOTES)))
         .values_list(
-            "theme", "line", "line__short_name", "line__long_name", "line__sort_order",
-            "refusal_code", "n",
+            "hour", "facet", "value", "theme", "line", "line__short_name", "line__long_name",
+            "line__sort_order", "count",
         )
     ):  # fmt: skip
-        by_theme[theme_id] += n
-        if line_id is not None:
-            name = " – ".join(part for part in (short, long) if part)
-            _name, _order, counted = by_line.get(line_id, (name, order, 0))
-            by_line[line_id] = (name, order, counted + n)
-        if code:
-            by_reason[code] += n
+        if hour is not None:
+            # Hours in UTC, days and hours of the day in local time: exact while the time
+            # zone's offset is a whole number of hours (Europe/Paris).
+            local = timezone.localtime(hour, tz)
+            if kind == facet.VOTES:
+                votes_by_day[local.date()] += n
+            else:
+                by_day[local.date()] += n
+                by_hour[local.hour] += n
+        elif kind == facet.THEME:
+            by_theme[theme_id] += n
+        elif kind == facet.LINE:
+            if line_id is not None:  # its line deleted since
+                name = " – ".join(part for part in (short, long) if part)
+                _name, _order, counted = by_line.get(line_id, (name, order, 0))
+                by_line[line_id] = (name, order, counted + n)
+        else:
+            totals[kind, value] += n
     # 3: the themes, those with no entry too.
     themes = [(theme.name, by_theme[theme.pk]) for theme in Theme.objects.filter(contest=contest)]
-    # 4: participants, and those who had entered a contest that opened before this one.
-    earlier = Entry.objects.filter(
-        participant=OuterRef("pk"), contest__opens_at__lt=contest.opens_at
-    ).exclude(contest=contest)
-    people = Participant.objects.filter(
-        Exists(Entry.objects.filter(contest=contest, participant=OuterRef("pk")))
-    ).aggregate(total=Count("id"), returning=Count("id", filter=Q(Exists(earlier))))
-    # 5: the median time to a decision.
-    decided = by_state[moderation.APPROVED] + by_state[moderation.REFUSED]
-    median = _median_decision(entries, decided=decided)
-    # 6: votes per day.
-    votes_by_day = dict(
-        Vote.objects.filter(entry__contest=contest)
-        .order_by()
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
+    # 4: the backlog, live (entry_public: contest, moderation...).
+    backlog = Entry.objects.filter(contest=contest, moderation=moderation.PENDING).aggregate(
+        n=Count("*"), first=Min("created_at")
     )
-    # 7: the most voted public photos (an index scan: entry_votes).
+    # 5: the most voted public photos (an index scan: entry_votes).
     top = [
         TopPhoto(title=title, public_id=str(public_id), votes=votes)
-        for title, public_id, votes in entries.filter(
-            moderation=moderation.APPROVED, hidden=False, withdrawn_at=None, vote_count__gt=0
+        for title, public_id, votes in Entry.objects.filter(
+            contest=contest, moderation=moderation.APPROVED, hidden=False, withdrawn_at=None,
+            vote_count__gt=0,
         )
         .order_by("-vote_count", "id")
         .values_list("title", "photo__public_id", "vote_count")[:TOP_COUNT]
-    ]
+    ]  # fmt: skip
+    # 6: the most shared public photos; shares are few beside entries (one row per visitor,
+    # photo, network and day), so a GROUP BY over the contest's is cheap.
+    shared = [
+        TopShared(title=title, public_id=str(public_id), shares=n)
+        for title, public_id, n in Share.objects.filter(
+            entry__contest=contest, entry__moderation=moderation.APPROVED,
+            entry__hidden=False, entry__withdrawn_at=None,
+        )
+        .values_list("entry__title", "entry__photo__public_id")
+        .annotate(n=Count("*"))
+        .order_by("-n", "entry_id")[:TOP_COUNT]
+    ]  # fmt: skip
     reasons = dict(Entry.Reason.choices)
-    total = sum(by_state.values())
+    total = totals[facet.ENTRIES, ""]
+    phone, computer = totals[facet.DEVICE, PHONE], totals[facet.DEVICE, COMPUTER]
     return Figures(
         now=now,
+        as_of=summary.as_of if summary else None,
         total=total,
-        pending=by_state[moderation.PENDING],
-        approved=by_state[moderation.APPROVED],
-        refused=by_state[moderation.REFUSED],
-        oldest_pending=oldest_pending,
-        median_decision=median,
+        pending=backlog["n"],
+        approved=totals[facet.MODERATION, moderation.APPROVED],
+        refused=totals[facet.MODERATION, moderation.REFUSED],
+        oldest_pending=backlog["first"],
+        median_decision=summary.median_decision if summary else None,
         per_day=_per_day(by_day, _campaign_days(contest, now, by_day)),
         per_hour=[(hour, by_hour[hour]) for hour in range(24)],
         per_theme=themes,
@@ -193,38 +190,17 @@ def dashboard_figures(*, contest: Contest, now: datetime | None = None) -> Figur
             (name, n)
             for name, _order, n in sorted(by_line.values(), key=lambda v: (-v[2], v[1], v[0]))
         ],
-        phone=by_device[PHONE],
-        computer=by_device[COMPUTER],
-        unknown_device=total - by_device[PHONE] - by_device[COMPUTER],
-        participants=people["total"],
-        returning=people["returning"],
+        phone=phone,
+        computer=computer,
+        unknown_device=total - phone - computer,
+        participants=summary.participants if summary else 0,
+        returning=summary.returning if summary else 0,
         refusals=[
             (str(reasons.get(code, code)), n)
-            for code, n in sorted(by_reason.items(), key=lambda item: (-item[1], item[0]))
+            for (kind, code), n in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+            if kind == facet.REFUSAL
         ],
         votes_per_day=_per_day(votes_by_day, _campaign_days(contest, now, votes_by_day)),
         top_voted=top,
+        top_shared=shared,
     )
-
-
-def _median_decision(entries: QuerySet[Entry], *, decided: int) -> timedelta | None:
-    """One query, always (none decided: an empty slice), so the count stays fixed.
-
-    `decided` is the number of approved and refused entries, counted beforehand: the
-    middle one or two of their sorted durations are all this query fetches.
-    """
-    middle = max((decided - 1) // 2, 0)
-    durations = list(
-        entries.filter(decided_at__isnull=False)
-        .exclude(moderation=Entry.Moderation.PENDING)
-        .annotate(
-            took=ExpressionWrapper(F("decided_at") - F("created_at"), output_field=DurationField())
-        )
-        .order_by("took")
-        .values_list("took", flat=True)[middle : middle + 2]
-    )
-    if not decided or not durations:
-        return None
-    if decided % 2 or len(durations) == 1:
-        return durations[0]
-    return (durations[0] + durations[1]) / 2

@@ -7,6 +7,7 @@ import hashlib
 import io
 import logging
 import re
+import secrets
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -22,13 +23,15 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from contest.models import Contest, Enrollment, Entry
 from core.colour import parse_hex
 from core.errors import ApplicationError
-from core.network import network_hash, rate_limit_hit
-from gallery import selectors, share_card
+from core.network import network_hash
+from core.ratelimit import Limit, RateLimited, address_key, person_key, rate_limit
+from gallery import discover, selectors, share_card
 from gallery.models import Share, Vote
 from photos import imaging
 from photos.imaging.encoding import encode_jpeg
@@ -39,7 +42,13 @@ logger = logging.getLogger(__name__)
 
 
 class VoteRefused(ApplicationError):
-    """Votes are closed, or too many votes came from this voter or address."""
+    """Votes are closed."""
+
+
+class VoteRateLimited(RateLimited):
+    """Too many votes from this voter (VOTES_PER_HOUR) or address (..._PER_ADDRESS)."""
+
+    reason = gettext_lazy("Too many votes in a short time.")
 
 
 def vote_cast(*, entry: Entry, user: User, ip_address: str | None) -> bool:
@@ -50,11 +59,12 @@ def vote_cast(*, entry: Entry, user: User, ip_address: str | None) -> bool:
     """
     if not entry.contest.votes_open:
         raise VoteRefused(_("Votes are closed."))
+    rate_limit(
+        Limit(person_key("vote", user.pk), settings.VOTES_PER_HOUR),
+        Limit(address_key("vote", ip_address), settings.VOTES_PER_HOUR_PER_ADDRESS),
+        error=VoteRateLimited,
+    )
     ip_hash = network_hash(ip_address=ip_address)
-    if rate_limit_hit(f"vote:user:{user.pk}", settings.VOTES_PER_HOUR) or (
-        ip_hash and rate_limit_hit(f"vote:ip:{ip_hash}", settings.VOTES_PER_HOUR_PER_ADDRESS)
-    ):
-        raise VoteRefused(_("Too many votes in a short time: try again in an hour."))
     try:
         with transaction.atomic():
             Vote.objects.create(entry=entry, user=user, ip_hash=ip_hash)
@@ -152,6 +162,8 @@ def photo_social_kit(*, entry: Entry, base_url: str) -> bytes:
     if not allowed:
         raise SocialKitUnavailable("the participant did not allow social media")
     photo = entry.photo
+    if not photo.original:  # purged by the retention period (contest.retention)
+        raise SocialKitUnavailable("the original is no longer kept")
     try:
         with originals_storage().open(photo.original, "rb") as original:
             result = imaging.process_image(
@@ -276,3 +288,20 @@ def _share_image_store(
     # Two first requests at once both make it; storage keeps one (or a suffixed twin on
     # local disk), and either URL shows the same image.
     return default_storage.save(name, ContentFile(encode_jpeg(card)))
+
+
+# The count of new "discover" visitors, in the shared cache: one atomic INCR across workers.
+DISCOVER_VISITORS_KEY = "gallery:discover-visitors"
+
+
+def discover_visitor_start() -> int:
+    """Where the next new "discover" visitor starts (gallery.discover.visitor_start): new
+    visitors are numbered, so that their starts are spread evenly over the gallery. Without
+    the shared cache, a random start: as fair on average, only less even."""
+    try:
+        cache.add(DISCOVER_VISITORS_KEY, 0, timeout=None)
+        number = cache.incr(DISCOVER_VISITORS_KEY)
+    except Exception:  # the cache is down (or the key was evicted between add and incr)
+        logger.warning("cache unavailable for the discover visitor count", exc_info=True)
+        number = secrets.randbelow(discover.KEY_SPACE)
+    return discover.visitor_start(number)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -25,11 +24,14 @@ from contest.models import Contest, Entry
 from contest.selectors import contest_get_public
 from core.http import HtmxHttpRequest
 from core.network import client_ip
-from gallery import page_cache, selectors, services
+from core.views import too_many_requests
+from gallery import discover, page_cache, selectors, services
 from gallery.models import Share
 from transit import badges
 
-SEED_KEY = "gallery_seed"
+# The signed cookie keeping a "discover" visitor's start (gallery.discover) for 30 days.
+START_COOKIE = "gallery_start"
+START_COOKIE_DAYS = 30
 # The query parameter of a photo page reached from a vote's sign-in link.
 VOTE_INTENT = "voter"
 PublicRequest = HtmxHttpRequest
@@ -147,7 +149,21 @@ def landing(request: PublicRequest, slug: str) -> HttpResponse:
     )
 
 
-def _gallery_params(request: HttpRequest, contest: Contest) -> dict[str, Any]:
+def _discover_start(request: HttpRequest) -> tuple[int, bool]:
+    """The visitor's "discover" start, and whether it is new (to be kept in their cookie)."""
+    kept = request.get_signed_cookie(START_COOKIE, default=None, salt=START_COOKIE)
+    if kept and kept.isdigit() and len(kept) < 12 and int(kept) < discover.KEY_SPACE:
+        return discover.bucket_start(int(kept)), False
+    return services.discover_visitor_start(), True
+
+
+def _cursor_valid(order: str, cursor: str) -> bool:
+    if order == "discover":
+        return discover.parse_cursor(cursor) is not None
+    return selectors.parse_cursor(cursor) is not None
+
+
+def _gallery_params(request: HttpRequest, contest: Contest, *, start: int) -> dict[str, Any]:
     order = request.GET.get("ordre", "recent")
     if order not in selectors.ORDERS or (order == "votes" and not _shows_votes(contest)):
         order = "recent"
@@ -169,20 +185,20 @@ def _gallery_params(request: HttpRequest, contest: Contest) -> dict[str, Any]:
         )
     ):
         line_id = int(raw_line)
-    seed = 0
-    if order == "discover":
-        # A shuffle of its own per visitor, stable across pages: kept in a signed cookie.
-        kept = request.get_signed_cookie(SEED_KEY, default=None, salt=SEED_KEY)
-        seed = int(kept) if kept and kept.isdigit() else secrets.randbelow(1_000_000)
     # An invalid cursor gives the first page, and never a cache entry of its own.
     cursor = request.GET.get("apres", "")
+    if not _cursor_valid(order, cursor):
+        cursor = ""
+    if order == "discover" and cursor:
+        # The pages after the first carry their start: one URL, one page, for any visitor.
+        start = discover.parse_cursor(cursor).start  # type: ignore[union-attr]
     return {
         "order": order,
         "theme_id": theme_id,
         "lines": lines,
         "line_id": line_id,
-        "cursor": cursor if selectors.parse_cursor(cursor) else "",
-        "seed": seed,
+        "cursor": cursor,
+        "start": start if order == "discover" else 0,
     }
 
 
@@ -193,16 +209,26 @@ def gallery(request: PublicRequest, slug: str) -> HttpResponse:
     state = page_cache.cache_state(slug=slug)
     if state is None:
         raise Http404
+    order = request.GET.get("ordre", "recent")
     cursor = request.GET.get("apres", "")
-    key = page_cache.page_key(request, state, htmx=bool(request.htmx))
-    if cursor and not selectors.parse_cursor(cursor):
+    # A "discover" visitor's first page depends on their start; the next ones name theirs.
+    start, new_visitor = 0, False
+    if order == "discover" and discover.parse_cursor(cursor) is None:
+        start, new_visitor = _discover_start(request)
+    key = page_cache.page_key(
+        request,
+        state,
+        htmx=bool(request.htmx),
+        variant=f"start={start}" if order == "discover" and not cursor else "",
+    )
+    if cursor and not _cursor_valid(order, cursor):
         key = None
     if key is not None:
         cached = page_cache.page_get(key, csrf_token=get_token(request))
         if cached is not None:
-            return HttpResponse(cached)
+            return _kept_start(HttpResponse(cached), start if new_visitor else None)
     contest = contest_or_404(slug)
-    params = _gallery_params(request, contest)
+    params = _gallery_params(request, contest, start=start)
     context = {
         "contest": contest,
         "share": share_meta(
@@ -211,7 +237,11 @@ def gallery(request: PublicRequest, slug: str) -> HttpResponse:
             url=reverse("gallery:gallery", args=[contest.slug]),
             title=_("The gallery") + " · " + contest.title,
             description=_("The riders' photos for %(title)s.") % {"title": contest.title},
-            image=services.contest_share_image(contest=contest),
+            image=page_cache.value_get_or_make(
+                page_cache.share_image_key(contest),
+                lambda: services.contest_share_image(contest=contest),
+                seconds=settings.GALLERY_CACHE_SECONDS,
+            ),
             site_name=contest.brand_name,
         ),
         "feed_url": absolute_url(request, reverse("gallery:feed", args=[contest.slug])),
@@ -233,15 +263,20 @@ def gallery(request: PublicRequest, slug: str) -> HttpResponse:
             seconds=page_cache.cache_seconds(contest, params["order"]),
             csrf_token=get_token(request),
         )
-        return HttpResponse(page)
+        return _kept_start(HttpResponse(page), start if new_visitor else None)
     template = "gallery/fragment_grid_page.html" if request.htmx else "gallery/gallery.html"
-    response = render(request, template, context)
-    if params["order"] == "discover":
+    return _kept_start(render(request, template, context), start if new_visitor else None)
+
+
+def _kept_start(response: HttpResponse, start: int | None) -> HttpResponse:
+    """The response, keeping a new "discover" visitor's start in their cookie: their order
+    stays theirs on the next visit. Set after any cache: never part of a cached page."""
+    if start is not None:
         response.set_signed_cookie(
-            SEED_KEY,
-            str(params["seed"]),
-            salt=SEED_KEY,
-            max_age=30 * 86400,
+            START_COOKIE,
+            str(start),
+            salt=START_COOKIE,
+            max_age=START_COOKIE_DAYS * 86400,
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=True,
@@ -260,7 +295,7 @@ def _grid_html(contest: Contest, params: dict[str, Any]) -> str:
             line_id=params["line_id"],
             order=params["order"],
             cursor=params["cursor"],
-            seed=params["seed"],
+            start=params["start"],
         )
         query = {"ordre": params["order"]}
         if params["theme_id"]:
@@ -289,7 +324,7 @@ def _grid_html(contest: Contest, params: dict[str, Any]) -> str:
         theme_id=params["theme_id"],
         line_id=params["line_id"],
         cursor=params["cursor"],
-        seed=params["seed"],
+        start=params["start"],
     )
     return page_cache.grid_get_or_render(
         key, render_grid, seconds=page_cache.cache_seconds(contest, params["order"])
@@ -313,9 +348,38 @@ def share_target(network: str, *, url: str, text: str) -> str:
 
 @require_GET
 def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
+    # An anonymous visitor's page costs one query (whether the photo is public, and what the
+    # key holds: page_cache.photo_state) and one cache read; see gallery/page_cache.py.
+    state = page_cache.photo_state(public_id=public_id)
+    if state is None:
+        raise Http404
+    key = page_cache.photo_page_key(request, state)
+    if key is not None:
+        cached = page_cache.page_get(key, csrf_token=get_token(request), photo=True)
+        if cached is not None:
+            return HttpResponse(cached)
     entry = selectors.public_entry(public_id=public_id)
     if entry is None:
         raise Http404
+    if key is None:
+        return render(request, "gallery/photo.html", _photo_context(request, entry))
+    shared = page_cache.shared_request(request)
+    context = _photo_context(shared, entry)
+    return HttpResponse(
+        page_cache.page_store(
+            # Under what was rendered: a vote between the state's query and now is in it.
+            page_cache.photo_page_key(request, page_cache.PhotoState.of(entry)) or key,
+            lambda stand_in: render_to_string(
+                "gallery/photo.html", {**context, "csrf_token": stand_in}, shared
+            ),
+            seconds=page_cache.cache_seconds(entry.contest, "recent"),
+            csrf_token=get_token(request),
+        )
+    )
+
+
+def _photo_context(request: HttpRequest, entry: Entry) -> dict[str, Any]:
+    public_id = entry.photo.public_id
     renditions = selectors.renditions_by_spec(entry.photo)
     url = absolute_url(request, reverse("gallery:photo", args=[public_id]))
     share = renditions.get("share", {}).get("jpeg")
@@ -333,41 +397,37 @@ def photo(request: PublicRequest, public_id: UUID) -> HttpResponse:
     confirm_vote = (
         request.GET.get(VOTE_INTENT) == "1" and request.user.is_authenticated and not voted
     )
-    return render(
-        request,
-        "gallery/photo.html",
-        {
-            "entry": entry,
-            "contest": entry.contest,
-            "renditions": renditions,
-            "page_url": url,
-            "share": share_meta(
-                request,
-                url=url,
-                kind="article",
-                site_name=entry.contest.brand_name,
-                title=entry.title,
-                description=description,
-                image=services.ShareImage(
-                    share.file.url, share.width, share.height, entry.caption or entry.title
-                )
-                if share
-                else None,
-            ),
-            # Through our own address, which counts the share and sends on (share below).
-            "share_links": {
-                **{
-                    network: reverse("gallery:share", args=[public_id, network])
-                    for network in Share.Network.values
-                },
-                "email": "mailto:?" + urlencode({"subject": text, "body": url}).replace("+", "%20"),
+    return {
+        "entry": entry,
+        "contest": entry.contest,
+        "renditions": renditions,
+        "page_url": url,
+        "share": share_meta(
+            request,
+            url=url,
+            kind="article",
+            site_name=entry.contest.brand_name,
+            title=entry.title,
+            description=description,
+            image=services.ShareImage(
+                share.file.url, share.width, share.height, entry.caption or entry.title
+            )
+            if share
+            else None,
+        ),
+        # Through our own address, which counts the share and sends on (share below).
+        "share_links": {
+            **{
+                network: reverse("gallery:share", args=[public_id, network])
+                for network in Share.Network.values
             },
-            "lines_css": lines_css_url(entry.contest.network_id) if entry.line_id else "",
-            "voted": voted,
-            "confirm_vote": confirm_vote,
-            "shows_votes": _shows_votes(entry.contest),
+            "email": "mailto:?" + urlencode({"subject": text, "body": url}).replace("+", "%20"),
         },
-    )
+        "lines_css": lines_css_url(entry.contest.network_id) if entry.line_id else "",
+        "voted": voted,
+        "confirm_vote": confirm_vote,
+        "shows_votes": _shows_votes(entry.contest),
+    }
 
 
 # A GET, so that the share buttons work as plain links on any phone without JavaScript; the
@@ -404,6 +464,9 @@ def vote(request: PublicRequest, public_id: UUID) -> HttpResponse:
         )
     try:
         new = services.vote_cast(entry=entry, user=request.user, ip_address=client_ip(request))
+    except services.VoteRateLimited as limited:
+        # A redirect cannot say 429: a small page instead, which leads back to the photo.
+        return too_many_requests(request, limited, back_url=here + "#vote")
     except services.VoteRefused as refused:
         messages.error(request, refused.message)
     else:

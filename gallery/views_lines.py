@@ -49,7 +49,7 @@ def line(request: PublicRequest, slug: str, line_id: int) -> HttpResponse:
         "theme_id": None,
         "line_id": line.pk,
         "cursor": "",
-        "seed": 0,
+        "start": 0,
     }
     number = line_number(line)
     title = _("Line %(number)s") % {"number": number}

@@ -18,3 +18,9 @@ class JuryConfig(AppConfig):
         from jury.services import entry_withdrawn
 
         on_entry_withdrawn(entry_withdrawn)
+
+        # Next year's contest made from this one takes the jury's settings (contest.cloning).
+        from contest.cloning import on_contest_cloned
+        from jury.cloning import contest_cloned
+
+        on_contest_cloned(contest_cloned)

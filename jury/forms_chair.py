@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from contest.exclusion import ExclusionListError, normalise_domain
 from jury.models import Round
 from jury.selectors import ResultRow
 
@@ -31,10 +32,14 @@ class PanelForm(forms.Form):
     )
 
     def clean_staff_domain(self) -> str:
-        domain = self.cleaned_data["staff_domain"].strip().lower().lstrip("@")
-        if domain and ("." not in domain or any(c.isspace() or c in "@/" for c in domain)):
-            raise forms.ValidationError(_("Give a domain such as reseau.example."))
-        return domain
+        # The same parsing as the contest's staff exclusion list (contest.exclusion).
+        value = self.cleaned_data["staff_domain"]
+        if not value.strip():
+            return ""
+        try:
+            return normalise_domain(value)
+        except ExclusionListError:
+            raise forms.ValidationError(_("Give a domain such as reseau.example.")) from None
 
 
 def parse_criteria(text: str) -> list[Criterion]:
@@ -72,6 +77,15 @@ def parse_criteria(text: str) -> list[Criterion]:
         codes.add(code)
         criteria.append({"code": code, "label": label, "weight": weight})
     return criteria
+
+
+def format_criteria(criteria: Sequence[Criterion]) -> str:
+    """Criteria as the chair types them (parse_criteria's input): to start from last year's."""
+    lines = []
+    for criterion in criteria:
+        weight = float(str(criterion.get("weight", 1) or 1))
+        lines.append(f"{criterion['label']} | {weight:g}")
+    return "\n".join(lines)
 
 
 class RoundForm(forms.Form):

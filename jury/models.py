@@ -24,6 +24,9 @@ class Panel(models.Model):
         blank=True,
         help_text=_("For example reseau.example: its jurors never judge photos sent from it."),
     )
+    # The rating criteria proposed for the contest's rating rounds (Round.criteria's shape):
+    # set when a contest is made from last year's (jury.cloning), where rounds are not copied.
+    criteria = models.JSONField(_("criteria"), default=list, blank=True)
 
     def __str__(self) -> str:
         return str(self.contest_id)
@@ -62,9 +65,16 @@ class Round(models.Model):
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        # The chair asked to start it; a worker lists its photos and deals them (jury.tasks).
+        STARTING = "starting", _("Starting")
         ACTIVE = "active", _("Active")
         PAUSED = "paused", _("Paused")
         CLOSED = "closed", _("Closed")
+
+    class StartStep(models.IntegerChoices):
+        WAITING = 0, _("Waiting for a worker")
+        LISTING = 1, _("Listing the photos")
+        DEALING = 2, _("Dealing the photos to the jurors")
 
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="rounds")
     number = models.PositiveSmallIntegerField(_("number"))
@@ -79,6 +89,11 @@ class Round(models.Model):
     cut = models.FloatField(_("cut"), null=True, blank=True)
     # A tie between winners is broken only by the chair: round entry ids in the order chosen.
     casting = models.JSONField(default=list, blank=True)
+    # The start's progress (the job's step, StartStep), when it was asked for (the sweep
+    # re-sends a start left waiting), and why the last attempt failed (shown to the chair).
+    start_step = models.PositiveSmallIntegerField(choices=StartStep.choices, default=0)
+    start_requested_at = models.DateTimeField(null=True, blank=True)
+    start_error = models.CharField(max_length=300, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -139,13 +154,28 @@ class Task(models.Model):
         DONE = "done", _("Judged")
         CANCELLED = "cancelled", _("Cancelled")
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tasks")
+    # No foreign-key constraints in the database (db_constraint=False): a first round writes
+    # 750,000 tasks at once, and PostgreSQL checks each row's constraints one by one at
+    # commit, about 2 s per constraint (bench/jury.py: 28 s of writing fell to a few). The
+    # services guarantee the references instead: tasks are only written by jury.services,
+    # for round entries and jurors read in the same transaction, under the round's row lock;
+    # a round entry or juror is never deleted but through the ORM, whose CASCADE (kept
+    # here) deletes their tasks too; a juror who leaves is made inactive, never deleted.
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="tasks", db_constraint=False
+    )
     # No index of their own: task_once_per_juror (round_entry, juror) and task_todo (juror,
     # round, state) lead with them, and every extra index slows a round's start (bench/jury.py).
     round_entry = models.ForeignKey(
-        RoundEntry, on_delete=models.CASCADE, related_name="tasks", db_index=False
+        RoundEntry,
+        on_delete=models.CASCADE,
+        related_name="tasks",
+        db_index=False,
+        db_constraint=False,
     )
-    juror = models.ForeignKey(Juror, on_delete=models.CASCADE, related_name="tasks", db_index=False)
+    juror = models.ForeignKey(
+        Juror, on_delete=models.CASCADE, related_name="tasks", db_index=False, db_constraint=False
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     # The juror's own marks: a favourite star, and skipped (shown again at the end).
     favourite = models.BooleanField(default=False)
@@ -227,6 +257,8 @@ class JuryEvent(models.Model):
         INVITE = "invite", _("Juror invited")
         REMOVE = "remove", _("Juror removed")
         CREATE = "create", _("Round created")
+        START = "start", _("Round start asked for")
+        START_FAILED = "start_failed", _("Round start failed")
         ACTIVATE = "activate", _("Round started")
         PAUSE = "pause", _("Round paused")
         RESUME = "resume", _("Round resumed")

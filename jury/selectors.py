@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -43,7 +44,7 @@ def round_current(*, contest: Contest) -> Round | None:
     """The round jurors work on now: the latest that is not a draft."""
     return (
         Round.objects.filter(contest=contest)
-        .exclude(state=Round.State.DRAFT)
+        .exclude(state__in=(Round.State.DRAFT, Round.State.STARTING))
         .order_by("-number")
         .first()
     )
@@ -216,6 +217,7 @@ class RoundResults:
     round: Round
     rows: list[ResultRow]
     tied_winners: list[int] = field(default_factory=list)  # round entry ids tied for first
+    total: int | None = None  # every entry of the round, when `rows` is only the first ones
 
     def preview(self) -> list[tuple[float, int]]:
         """(cut, how many advance) for every cut that changes the count, best cut first."""
@@ -237,61 +239,97 @@ class RoundResults:
         return [(cut, len(eligible) - bisect_left(eligible, cut - 1e-9)) for cut in cuts]
 
 
-# Per juror (the window), each vote's z-score: 0 for a juror whose scores are all equal, as
-# ranking.normalised_means does. Then per round entry the raw mean, the mean z and the votes,
-# and, in the grand total row of the grouping sets (round_entry_id NULL), the round's overall
-# mean and population std, and whether its scores are all equal. The z-scores are summed in
-# order so that two entries given the same scores by the same jurors tie exactly, as they do
-# with math.fsum in the pure function (a tie for first place goes to the chair).
-_SCORES_SQL = """
-WITH scored AS (
-    SELECT t.round_entry_id, t.value,
-        CASE WHEN MIN(t.value) OVER juror = MAX(t.value) OVER juror THEN 0.0
-            ELSE COALESCE(
-                (t.value - AVG(t.value) OVER juror) / NULLIF(STDDEV_POP(t.value) OVER juror, 0),
-                0.0)
-        END AS z
+# The counted votes (judged, of entries still in play); per juror their mean and population
+# std, and whether their scores are all equal (then each z is 0, as ranking.normalised_means
+# gives); the round's overall mean and std (0 when flat); per round entry the raw mean, the
+# mean z put back on the round's scale, and the votes; `score` is what the cut applies to
+# (ResultRow.score). Per-juror figures by GROUP BY and a join, not a window: no sort of
+# every vote. The z-scores are averaged in order so that two entries given the same scores
+# by the same jurors tie exactly, as with math.fsum in the pure function (a tie for first
+# place goes to the chair).
+_SCORES_CTES = """
+counted AS MATERIALIZED (
+    SELECT t.juror_id, t.round_entry_id, t.value
     FROM jury_task t
     JOIN jury_roundentry re ON re.id = t.round_entry_id
-    WHERE t.round_id = %s AND t.state = %s AND t.value IS NOT NULL
+    WHERE t.round_id = %(round)s AND t.state = %(done)s AND t.value IS NOT NULL
         AND NOT re.disqualified AND NOT re.withdrawn
-    WINDOW juror AS (PARTITION BY t.juror_id)
-)
-SELECT round_entry_id, AVG(value), AVG(z ORDER BY z), COUNT(*), STDDEV_POP(value),
-    MIN(value) = MAX(value)
-FROM scored
-GROUP BY GROUPING SETS ((round_entry_id), ())
-"""
+),
+by_juror AS (
+    SELECT juror_id, AVG(value) AS mean, STDDEV_POP(value) AS std,
+        MIN(value) = MAX(value) AS flat
+    FROM counted GROUP BY juror_id
+),
+overall AS (
+    SELECT AVG(value) AS mean,
+        CASE WHEN MIN(value) = MAX(value) THEN 0.0 ELSE STDDEV_POP(value) END AS std
+    FROM counted
+),
+zs AS (
+    SELECT c.round_entry_id, c.value,
+        CASE WHEN j.flat THEN 0.0
+            ELSE COALESCE((c.value - j.mean) / NULLIF(j.std, 0), 0.0) END AS z
+    FROM counted c JOIN by_juror j ON j.juror_id = c.juror_id
+),
+scores AS (
+    SELECT zs.round_entry_id, AVG(zs.value) AS raw_mean,
+        LEAST(%(high)s::float8, GREATEST(%(low)s::float8,
+            o.mean + AVG(zs.z ORDER BY zs.z) * o.std)) AS normalised_mean,
+        COUNT(*) AS votes
+    FROM zs CROSS JOIN overall o
+    GROUP BY zs.round_entry_id, o.mean, o.std
+),
+ranked AS (
+    SELECT scores.*, CASE WHEN %(yesno)s THEN raw_mean ELSE normalised_mean END AS score
+    FROM scores
+)"""
+
+# A tolerance on the cut: a score a rounding residue under it still advances
+# (ResultRow.advances_at).
+CUT_TOLERANCE = 1e-9
+
+
+def _in_sql(round: Round) -> bool:
+    """Yes/no and rating rounds are scored, sorted and cut in PostgreSQL; ranking rounds
+    (a short list, Schulze in Python) and SQLite (no STDDEV_POP) in Python."""
+    return connection.vendor == "postgresql" and round.kind != Round.Kind.RANKING
+
+
+def scores_sql(round: Round, then: str) -> tuple[str, dict[str, Any]]:
+    """`then`, a statement of this module's or jury.services' own, after the WITH clauses
+    that score a yes/no or rating round (PostgreSQL), and their parameters: `ranked` has
+    round_entry_id, raw_mean, normalised_mean, votes, score."""
+    low, high = (0.0, 1.0) if round.kind == Round.Kind.YESNO else (1.0, 5.0)
+    # Constant texts only; every value goes as a parameter.
+    return "WITH " + _SCORES_CTES + "\n" + then, {
+        "round": round.pk,
+        "done": Task.State.DONE,
+        "low": low,
+        "high": high,
+        "yesno": round.kind == Round.Kind.YESNO,
+    }
 
 
 # A round entry's (raw mean, normalised mean, votes): plain tuples, not 250,000 objects.
 Scores = dict[int, tuple[float, float, int]]
 
 
-def _scores_sql(round: Round, scale: tuple[float, float]) -> Scores:
-    """`ranking.normalised_means` in one query: PostgreSQL does the per-juror work, Python
-    only puts each entry's mean z back on the scale, as that function documents."""
+def _scores_sql(round: Round) -> Scores:
+    """`ranking.normalised_means` in one query: PostgreSQL does the per-juror work."""
+    sql, params = scores_sql(
+        round, "SELECT round_entry_id, raw_mean, normalised_mean, votes FROM ranked"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_SCORES_SQL, [round.pk, Task.State.DONE])
-        grouped = cursor.fetchall()
-    total = next((row for row in grouped if row[0] is None), None)
-    if total is None or not total[3]:
-        return {}
-    low, high = scale
-    overall_mean, overall_std = total[1], 0.0 if total[5] else total[4]
-    return {
-        re_id: (raw_mean, min(high, max(low, overall_mean + mean_z * overall_std)), votes)
-        for re_id, raw_mean, mean_z, votes, _std, _flat in grouped
-        if re_id is not None
-    }
+        cursor.execute(sql, params)
+        return {re_id: (raw, normalised, votes) for re_id, raw, normalised, votes in cursor}
 
 
 def _scores(round: Round) -> Scores:
-    scale = (0.0, 1.0) if round.kind == Round.Kind.YESNO else (1.0, 5.0)
     if connection.vendor == "postgresql":
         # Fetching the 750,000 votes of a first round and normalising them in Python took
         # half of round_results's time (bench/jury.py).
-        return _scores_sql(round, scale)
+        return _scores_sql(round)
+    scale = (0.0, 1.0) if round.kind == Round.Kind.YESNO else (1.0, 5.0)
     # SQLite has no STDDEV_POP: the pure function on the votes.
     votes = Task.objects.filter(
         round=round,
@@ -339,8 +377,192 @@ def _rank_ballots(round: Round, rows: dict[int, ResultRow]) -> list[int]:
     return list(groups[0]) if groups and len(groups[0]) > 1 else []
 
 
-def round_results(*, round: Round) -> RoundResults:
-    """Every entry of the round with its scores, best first, in a fixed number of queries."""
+# The entries tied for first (a casting vote orders them if it names exactly them), then
+# the first `limit` round entries with their scores, sorted as `_results_python` sorts them
+# (part 0); the first `cuts` of the threshold preview (part 1): each distinct score with the
+# count of scores at least that high, less the tolerance (ResultRow.advances_at); and the
+# whole tie (part 2), which `limit` may cut into: a first round can have thousands tied at
+# the top of the scale. One statement: the scoring is what costs.
+_RESULTS_SQL = """
+, best AS (SELECT MAX(score) AS score FROM ranked),
+tie AS (
+    SELECT COALESCE(ARRAY_AGG(r.round_entry_id ORDER BY r.round_entry_id), '{}') AS ids
+    FROM ranked r, best WHERE r.score = best.score
+),
+top AS (
+    SELECT best.score, tie.ids,
+        CARDINALITY(tie.ids) >= 2 AND tie.ids = %(casting_sorted)s::bigint[] AS cast
+    FROM best, tie
+),
+page AS (
+    SELECT re.id, re.code, re.entry_id, e.title, e.vote_count, re.disqualified,
+        re.disqualified_reason, re.withdrawn, re.advanced, e.photo_id, r.raw_mean,
+        r.normalised_mean, COALESCE(r.votes, 0) AS votes,
+        (r.score IS NULL OR re.disqualified OR re.withdrawn) AS k1, r.score AS k2,
+        CASE WHEN top.cast THEN ARRAY_POSITION(%(casting)s::bigint[], re.id) END AS k3
+    FROM jury_roundentry re
+    JOIN contest_entry e ON e.id = re.entry_id
+    LEFT JOIN ranked r ON r.round_entry_id = re.id
+    CROSS JOIN top
+    WHERE re.round_id = %(round)s
+    ORDER BY k1, k2 DESC NULLS LAST, k3, re.id
+    LIMIT %(limit)s
+),
+counts AS (SELECT score, COUNT(*) AS n FROM ranked WHERE score IS NOT NULL GROUP BY score),
+cuts AS (
+    SELECT score, SUM(n) OVER (ORDER BY score DESC
+        RANGE BETWEEN UNBOUNDED PRECEDING AND %(tolerance)s FOLLOWING) AS n
+    FROM counts ORDER BY score DESC LIMIT %(cuts)s
+)
+SELECT 0 AS part, page.*, NULL::bigint[] AS tie, NULL::float8 AS cut, NULL::bigint AS n
+FROM page
+UNION ALL
+SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    false, score, NULL, NULL, score, n
+FROM cuts
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    false, NULL, NULL, top.ids, NULL, NULL
+FROM top
+ORDER BY part, k1, k2 DESC NULLS LAST, k3, id
+"""
+
+
+def _results_sql(
+    round: Round, limit: int | None, cuts: int | None = 0
+) -> tuple[RoundResults, list[tuple[float, int]]]:
+    """round_results of a yes/no or rating round on PostgreSQL, and the first `cuts` of its
+    threshold preview: scored, sorted (the same key as in Python: unscored last, best
+    score, the chair's casting vote, id) and cut to `limit` there, so that only the rows
+    shown become Python objects."""
+    sql, params = scores_sql(round, _RESULTS_SQL)
+    casting = [int(pk) for pk in round.casting or []]
+    params |= {
+        "casting": casting,
+        "casting_sorted": sorted(casting),
+        "limit": limit,
+        "cuts": cuts,
+        "tolerance": CUT_TOLERANCE,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+        cursor.execute("SELECT COUNT(*) FROM jury_roundentry WHERE round_id = %s", [round.pk])
+        (total,) = cursor.fetchone()
+    rows = [row[1:14] for row in fetched if row[0] == 0]
+    preview = [(row[18], int(row[19])) for row in fetched if row[0] == 1]
+    tie = next((list(row[17]) for row in fetched if row[0] == 2), [])
+    results = RoundResults(
+        round=round,
+        rows=_rows(round, rows),
+        tied_winners=tie if len(tie) > 1 else [],
+        total=total,
+    )
+    return results, preview
+
+
+def _rows(round: Round, fetched: list[tuple[Any, ...]]) -> list[ResultRow]:
+    return [
+        ResultRow(
+            round_entry_id=pk,
+            code=code,
+            entry_id=entry_id,
+            title=title,
+            public_votes=public_votes,
+            disqualified=disqualified,
+            disqualified_reason=reason,
+            withdrawn=withdrawn,
+            advanced=advanced,
+            kind=round.kind,
+            photo_id=photo_id,
+            raw_mean=raw_mean,
+            normalised_mean=normalised_mean,
+            votes=votes,
+        )
+        for (
+            pk,
+            code,
+            entry_id,
+            title,
+            public_votes,
+            disqualified,
+            reason,
+            withdrawn,
+            advanced,
+            photo_id,
+            raw_mean,
+            normalised_mean,
+            votes,
+        ) in fetched
+    ]
+
+
+def round_results(*, round: Round, limit: int | None = None) -> RoundResults:
+    """The entries of the round with their scores, best first (the first `limit`, or all),
+    in a fixed number of queries; `total` counts them all."""
+    if _in_sql(round):
+        return _results_sql(round, limit)[0]
+    results = _results_python(round)
+    if limit is not None:
+        results.rows = results.rows[:limit]
+    return results
+
+
+def round_preview(*, round: Round, limit: int | None = None) -> list[tuple[float, int]]:
+    """The threshold preview (`RoundResults.preview`): (cut, how many advance), best cut
+    first; the first `limit` cuts, or all."""
+    if not _in_sql(round):
+        return _results_python(round).preview()[:limit]
+    return _results_sql(round, 0, limit)[1]
+
+
+def round_page(
+    *, round: Round, rows: int, cuts: int
+) -> tuple[RoundResults, list[tuple[float, int]]]:
+    """What the chair's round page shows: the first `rows` results and the first `cuts` of
+    the preview (on PostgreSQL from one scoring of the round), with thumbnails."""
+    if _in_sql(round):
+        results, preview = _results_sql(round, rows, cuts)
+    else:
+        results = _results_python(round)
+        preview = results.preview()[:cuts]
+        results.rows = results.rows[:rows]
+    _attach_thumbs(results.rows)
+    return results, preview
+
+
+def round_advancing_count(*, round: Round, cut: float) -> int:
+    """How many entries of the round advance at `cut`."""
+    if not _in_sql(round):
+        return sum(1 for row in _results_python(round).rows if row.advances_at(cut))
+    sql, params = scores_sql(round, "SELECT COUNT(*) FROM ranked WHERE score >= %(bound)s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params | {"bound": cut - CUT_TOLERANCE})
+        (count,) = cursor.fetchone()
+    return int(count)
+
+
+@dataclass(frozen=True)
+class RoundCounts:
+    entries: int
+    in_play: int
+    disqualified: int
+    withdrawn: int
+
+
+def round_counts(*, round: Round) -> RoundCounts:
+    counts = RoundEntry.objects.filter(round=round).aggregate(
+        entries=Count("pk"),
+        in_play=Count("pk", filter=Q(disqualified=False, withdrawn=False)),
+        disqualified=Count("pk", filter=Q(disqualified=True)),
+        withdrawn=Count("pk", filter=Q(withdrawn=True)),
+    )
+    return RoundCounts(**{name: value or 0 for name, value in counts.items()})
+
+
+def _results_python(round: Round) -> RoundResults:
+    """Every entry of the round with its scores, best first, sorted in Python (ranking
+    rounds; SQLite)."""
     # Plain values, not model instances: a first round has every photo of the contest, and
     # building three models per entry was most of the time (bench/jury.py).
     round_entries = (
@@ -413,7 +635,9 @@ def round_results(*, round: Round) -> RoundResults:
         value = 0.0 if score is None else (score if ranked else -score)
         return (missing, value, tied_order.get(row.round_entry_id, 0), row.round_entry_id)
 
-    return RoundResults(round=round, rows=sorted(rows.values(), key=key), tied_winners=tied)
+    return RoundResults(
+        round=round, rows=sorted(rows.values(), key=key), tied_winners=tied, total=len(rows)
+    )
 
 
 @dataclass(frozen=True)
@@ -497,8 +721,8 @@ def _attach_thumbs(rows: Sequence[ResultRow]) -> None:
 
 def round_results_with_thumbs(*, round: Round, limit: int | None = None) -> RoundResults:
     """`round_results` with the thumbnails of the first `limit` rows (all when None)."""
-    results = round_results(round=round)
-    _attach_thumbs(results.rows if limit is None else results.rows[:limit])
+    results = round_results(round=round, limit=limit)
+    _attach_thumbs(results.rows)
     return results
 
 
@@ -652,7 +876,9 @@ def jury_report(*, contest: Contest) -> JuryReport:
     ):
         dates.setdefault((round_id, action), created_at)
     rounds = []
-    for round in rounds_of(contest=contest).exclude(state=Round.State.DRAFT):
+    for round in rounds_of(contest=contest).exclude(
+        state__in=(Round.State.DRAFT, Round.State.STARTING)
+    ):
         results = round_results(round=round)
         jurors, cells = _round_votes(round)
         rounds.append(
@@ -702,7 +928,9 @@ def contest_scores(*, contest: Contest) -> Iterator[ScoreLine]:
     Yes/no and rating rounds: each judged task (its value and each criterion's score);
     ranking rounds: each juror's place for each entry of their ballot.
     """
-    for round in rounds_of(contest=contest).exclude(state=Round.State.DRAFT):
+    for round in rounds_of(contest=contest).exclude(
+        state__in=(Round.State.DRAFT, Round.State.STARTING)
+    ):
         if round.kind == Round.Kind.RANKING:
             entries = {
                 re.pk: re for re in RoundEntry.objects.filter(round=round).select_related("entry")

@@ -8,20 +8,24 @@ decision writes a JuryEvent.
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
-from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from sesame.utils import get_query_string
 
+from contest.exclusion import entries_judgeable
 from contest.models import Contest, Entry
 from contest.selectors import contest_title_in, entries_public
 from core.errors import ApplicationError
@@ -37,8 +41,15 @@ from jury.models import (
     RoundEntry,
     Task,
 )
-from jury.selectors import disqualification_candidates, round_results
+from jury.selectors import (
+    CUT_TOLERANCE,
+    disqualification_candidates,
+    round_results,
+    scores_sql,
+)
 from notifications.services import fingerprint, message_queue
+
+logger = logging.getLogger(__name__)
 
 JURY_GROUP = "Jury"
 # Round entry id -> the jurors dealt it.
@@ -115,9 +126,7 @@ def juror_invite(
         if not new and not juror.active:
             Juror.objects.filter(pk=juror.pk).update(active=True)
             juror.active = True
-        for active_round in Round.objects.filter(contest=contest).filter(
-            state__in=(Round.State.ACTIVE, Round.State.PAUSED)
-        ):
+        for active_round in _open_rounds_locked(contest.pk):
             _deal_to_newcomer(active_round, juror)
         _event(
             contest_id=contest.pk, action=JuryEvent.Action.INVITE, actor=chair, detail=juror.alias
@@ -138,17 +147,27 @@ def juror_invite(
     return juror
 
 
+def _open_rounds_locked(contest_id: int) -> list[Round]:
+    """The contest's active and paused rounds, locked, for a change of jurors.
+
+    A round being started is locked too: its start reads the jurors under that lock, so it
+    either sees this change or has finished (the round is then active and dealt here).
+    """
+    rounds = Round.objects.select_for_update().filter(
+        contest_id=contest_id,
+        state__in=(Round.State.ACTIVE, Round.State.PAUSED, Round.State.STARTING),
+    )
+    return [r for r in rounds.order_by("pk") if r.state != Round.State.STARTING]
+
+
 def juror_remove(*, juror: Juror, chair: User) -> None:
     """Takes a juror off the jury; their open work is dealt to the others, votes stay."""
     with transaction.atomic():
         if not Juror.objects.filter(pk=juror.pk, active=True).update(active=False):
             return
-        for active_round in (
-            Round.objects.filter(contest_id=juror.contest_id)
-            .filter(state__in=(Round.State.ACTIVE, Round.State.PAUSED))
-            .exclude(kind=Round.Kind.RANKING)
-        ):
-            _redeal_leaver(active_round, juror)
+        for active_round in _open_rounds_locked(juror.contest_id):
+            if active_round.kind != Round.Kind.RANKING:
+                _redeal_leaver(active_round, juror)
         Task.objects.filter(
             juror=juror, state=Task.State.OPEN, round__state__in=("active", "paused")
         ).update(state=Task.State.CANCELLED)
@@ -171,19 +190,37 @@ def _forbidden(round: Round, jurors: Sequence[Juror]) -> set[tuple[int, int]]:
         .first()
         or ""
     )
-    rows = list(
-        RoundEntry.objects.filter(round=round).values_list(
+    by_user = {juror.user_id: juror.pk for juror in jurors}
+    colleagues = [
+        juror.pk
+        for juror in jurors
+        if domain and juror.user.email.rpartition("@")[2].lower() == domain
+    ]
+    recusers: dict[int, list[int]] = defaultdict(list)
+    for juror_id, entry_id in Recusal.objects.filter(juror__in=jurors).values_list(
+        "juror_id", "entry_id"
+    ):
+        recusers[entry_id].append(juror_id)
+    # Only the entries a rule touches are read: a first round has every photo of the contest,
+    # and reading them all and trying each juror on each took seconds.
+    touched = Q(entry__participant__user_id__in=list(by_user))
+    if colleagues:
+        touched |= Q(entry__participant__user__email__iendswith="@" + domain)
+    if recusers:
+        touched |= Q(entry_id__in=list(recusers))
+    forbidden = set()
+    for pk, entry_id, user_id, email in (
+        RoundEntry.objects.filter(round=round)
+        .filter(touched)
+        .values_list(
             "pk", "entry_id", "entry__participant__user_id", "entry__participant__user__email"
         )
-    )
-    recused = set(Recusal.objects.filter(juror__in=jurors).values_list("juror_id", "entry_id"))
-    forbidden = set()
-    for juror in jurors:
-        juror_domain = juror.user.email.rpartition("@")[2].lower()
-        for pk, entry_id, user_id, email in rows:
-            colleague = bool(domain) and juror_domain == domain == email.rpartition("@")[2].lower()
-            if user_id == juror.user_id or colleague or (juror.pk, entry_id) in recused:
-                forbidden.add((juror.pk, pk))
+    ):
+        if user_id in by_user:
+            forbidden.add((by_user[user_id], pk))
+        if colleagues and email.rpartition("@")[2].lower() == domain:
+            forbidden.update((juror_id, pk) for juror_id in colleagues)
+        forbidden.update((juror_id, pk) for juror_id in recusers.get(entry_id, ()))
     return forbidden
 
 
@@ -317,27 +354,14 @@ def round_create(
     return created
 
 
-def _source_entries(round: Round) -> list[int]:
-    """The entries a round judges: the public ones for the first, the previous round's
-    advancing ones after."""
-    if round.number == 1:
-        return list(
-            entries_public(contest_id=round.contest_id).order_by("pk").values_list("pk", flat=True)
-        )
-    previous = Round.objects.get(contest_id=round.contest_id, number=round.number - 1)
-    return list(
-        RoundEntry.objects.filter(
-            round=previous, advanced=True, disqualified=False, withdrawn=False
-        )
-        .order_by("entry_id")
-        .values_list("entry_id", flat=True)
-    )
-
-
-def _new_codes(count: int, prefix: str) -> list[str]:
+def _new_codes(count: int, prefix: str, taken: Iterable[str] = ()) -> list[str]:
+    """`count` new codes, none of them in `taken` (a round's codes are unique)."""
+    taken = set(taken)
     codes: set[str] = set()
     while len(codes) < count:
-        codes.add(prefix + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5)))
+        code = prefix + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5))
+        if code not in taken:
+            codes.add(code)
     return list(codes)
 
 
@@ -356,6 +380,17 @@ TASK_COPY_COLUMNS = (
     "version",
 )
 _TASK_COPY_DEFAULTS = (Task.State.OPEN.value, False, None, None, "{}", None, 0)
+
+
+def _copy_text(value: object) -> str:
+    """A value in COPY's text format (NULL, booleans, numbers, plain text)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
+
+
 _TASK_COPY_SQL = f"COPY jury_task ({', '.join(TASK_COPY_COLUMNS)}) FROM STDIN"
 
 
@@ -376,70 +411,240 @@ def tasks_create(*, round_id: int, dealt: Mapping[int, Iterable[int]]) -> int:
                 for re_id, juror_id in pairs
             )
         )
+    # COPY's text format written a batch of lines at a time: psycopg's write_row, one call
+    # per task, was a third of the time of a first round's 750,000 (bench/jury.py). The
+    # values are integers and the constant defaults: nothing to escape.
+    rest = "\t".join(_copy_text(value) for value in _TASK_COPY_DEFAULTS) + "\n"
     count = 0
-    # The FKs stay DEFERRABLE INITIALLY DEFERRED (Django's way), checked row by row at
-    # commit; SET CONSTRAINTS ALL IMMEDIATE would only move that work to the end of the COPY
-    # (measured: no faster).
     with connection.cursor() as cursor, cursor.cursor.copy(_TASK_COPY_SQL) as copy:
+        batch: list[str] = []
         for re_id, juror_id in pairs:
-            copy.write_row((round_id, re_id, juror_id, *_TASK_COPY_DEFAULTS))
-            count += 1
+            batch.append(f"{round_id}\t{re_id}\t{juror_id}\t{rest}")
+            if len(batch) == 20_000:
+                copy.write("".join(batch))
+                count += len(batch)
+                batch.clear()
+        copy.write("".join(batch))
+        count += len(batch)
     return count
 
 
-def round_activate(*, round_id: int, chair: User) -> Round:
-    """Starts a draft round: its entries get codes and exactly `quorum` jurors each.
+def _has_source(round: Round) -> bool:
+    if round.number == 1:
+        return entries_judgeable(contest=round.contest).exists()
+    return RoundEntry.objects.filter(
+        round__contest_id=round.contest_id,
+        round__number=round.number - 1,
+        advanced=True,
+        disqualified=False,
+        withdrawn=False,
+    ).exists()
 
-    Ranking rounds give every eligible juror the whole short list.
+
+def round_start(*, round_id: int, chair: User) -> Round:
+    """The chair starts a draft round: recorded and audited now, done by a worker.
+
+    A first round deals every photo of the contest to the jurors (250,000 take seconds),
+    too long for a request: `jury.tasks.start_round` runs `round_start_run` after the
+    commit, and the chair's page follows its progress. A start that failed left the round a
+    draft with the reason: the chair starts it again once that is fixed.
     """
+    from jury import tasks  # tasks import the services: imported when used
+
     with transaction.atomic():
         round = Round.objects.select_for_update().get(pk=round_id)
         if round.state != Round.State.DRAFT:
             raise JuryError(_("This round has already started."))
-        entry_ids = _source_entries(round)
-        if not entry_ids:
+        if not _has_source(round):
             raise JuryError(_("No photo to judge in this round."))
-        codes = _new_codes(len(entry_ids), f"{round.number}")
-        RoundEntry.objects.bulk_create(
-            RoundEntry(round=round, entry_id=entry_id, code=code)
-            for entry_id, code in zip(entry_ids, codes, strict=True)
+        Round.objects.filter(pk=round.pk).update(
+            state=Round.State.STARTING,
+            start_step=Round.StartStep.WAITING,
+            start_requested_at=timezone.now(),
+            start_error="",
         )
-        jurors = _active_jurors(round.contest_id)
-        forbidden = _forbidden(round, jurors)
-        round_entries = list(RoundEntry.objects.filter(round=round).values_list("pk", flat=True))
-        if round.kind == Round.Kind.RANKING:
-            dealt = {
-                re_id: {j.pk for j in jurors if (j.pk, re_id) not in forbidden}
-                for re_id in round_entries
-            }
-        else:
-            try:
-                dealt = assignment.assign(
-                    round_entries,
-                    [j.pk for j in jurors],
-                    quorum=round.quorum,
-                    forbidden=forbidden,
-                    seed=round.pk,
-                )
-            except ValueError as exc:  # AssignmentImpossible, or a task the rules now forbid
-                raise JuryError(
-                    _(
-                        "Some photos do not have %(quorum)s jurors who may judge them: "
-                        "invite more jurors or lower the number per photo."
-                    )
-                    % {"quorum": round.quorum}
-                ) from exc
-        tasks_create(round_id=round.pk, dealt=dealt)
-        Round.objects.filter(pk=round.pk).update(state=Round.State.ACTIVE)
-        _event(
-            contest_id=round.contest_id,
-            action=JuryEvent.Action.ACTIVATE,
-            actor=chair,
-            round=round,
-            detail=f"{len(round_entries)} photos, {len(jurors)} jurors",
-        )
+        _event(contest_id=round.contest_id, action=JuryEvent.Action.START, actor=chair, round=round)
+        tasks.start_round.delay_on_commit(round.pk)
     round.refresh_from_db()
     return round
+
+
+def _start_step(round_id: int, step: int) -> bool:
+    """Shows the chair the step the start is at; False when the round is not starting."""
+    return bool(
+        Round.objects.filter(pk=round_id, state=Round.State.STARTING).update(start_step=step)
+    )
+
+
+def _start_failed(round_id: int, reason: str) -> None:
+    """A start the rules refuse: the round is a draft again, the reason shown and audited."""
+    with transaction.atomic():
+        round = Round.objects.select_for_update().filter(pk=round_id).first()
+        if round is None or round.state != Round.State.STARTING:
+            return
+        Round.objects.filter(pk=round.pk).update(
+            state=Round.State.DRAFT, start_step=Round.StartStep.WAITING, start_error=reason[:300]
+        )
+        _event(
+            contest_id=round.contest_id,
+            action=JuryEvent.Action.START_FAILED,
+            actor=None,
+            round=round,
+            detail=reason[:300],
+        )
+
+
+def _list_entries(round: Round) -> int:
+    """Gives the round's photos their codes; only those still missing (found by the
+    database: on a re-run, a first round has 250,000 present). Returns how many the round
+    has."""
+    present = RoundEntry.objects.filter(round=round)
+    source: QuerySet[Any, int]
+    if round.number == 1:
+        # The public entries less the operator's staff's (contest.exclusion).
+        source = (
+            entries_judgeable(contest=round.contest)
+            .exclude(pk__in=present.values("entry_id"))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    else:
+        source = (
+            RoundEntry.objects.filter(
+                round__contest_id=round.contest_id,
+                round__number=round.number - 1,
+                advanced=True,
+                disqualified=False,
+                withdrawn=False,
+            )
+            .exclude(entry_id__in=present.values("entry_id"))
+            .order_by("entry_id")
+            .values_list("entry_id", flat=True)
+        )
+    missing = list(source)
+    if missing:
+        taken = present.values_list("code", flat=True)
+        codes = _new_codes(len(missing), f"{round.number}", taken=taken)
+        RoundEntry.objects.bulk_create(
+            (
+                RoundEntry(round=round, entry_id=entry_id, code=code)
+                for entry_id, code in zip(missing, codes, strict=True)
+            ),
+            batch_size=5000,
+        )
+    return present.count()
+
+
+def _deal(round: Round) -> tuple[int, int]:
+    """Writes the round's tasks: each photo in play gets exactly `quorum` jurors (ranking
+    rounds: every eligible juror). Returns (photos, jurors)."""
+    jurors = _active_jurors(round.contest_id)
+    round_entries = list(
+        RoundEntry.objects.filter(round=round, disqualified=False, withdrawn=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not round_entries:
+        raise JuryError(_("No photo to judge in this round."))
+    forbidden = _forbidden(round, jurors)
+    if round.kind == Round.Kind.RANKING:
+        dealt = {
+            re_id: {j.pk for j in jurors if (j.pk, re_id) not in forbidden}
+            for re_id in round_entries
+        }
+    else:
+        try:
+            dealt = assignment.assign(
+                round_entries,
+                [j.pk for j in jurors],
+                quorum=round.quorum,
+                forbidden=forbidden,
+                seed=round.pk,
+            )
+        except ValueError as exc:  # AssignmentImpossible, or a task the rules now forbid
+            raise JuryError(
+                _(
+                    "Some photos do not have %(quorum)s jurors who may judge them: "
+                    "invite more jurors or lower the number per photo."
+                )
+                % {"quorum": round.quorum}
+            ) from exc
+    tasks_create(round_id=round.pk, dealt=dealt)
+    return len(round_entries), len(jurors)
+
+
+def round_start_run(*, round_id: int) -> Round | None:
+    """The worker's part of a start (`round_start`): the photos listed, then dealt.
+
+    Idempotent: each step makes only what is missing and happens under the round's row lock,
+    so a message delivered twice, or re-sent by the sweep while a worker still runs it,
+    waits and then finds the round active. Each step commits on its own so that the chair's
+    page sees the progress. A start the rules refuse (too few jurors) makes the round a draft
+    again with the reason; any other error leaves it starting, for the sweep to send again.
+    """
+    if not _start_step(round_id, Round.StartStep.LISTING):
+        return Round.objects.filter(pk=round_id).first()
+    try:
+        with transaction.atomic():
+            round = Round.objects.select_for_update().get(pk=round_id)
+            if round.state != Round.State.STARTING:
+                return round
+            if not _list_entries(round):
+                raise JuryError(_("No photo to judge in this round."))
+        _start_step(round_id, Round.StartStep.DEALING)
+        with transaction.atomic():
+            round = Round.objects.select_for_update().get(pk=round_id)
+            if round.state != Round.State.STARTING:
+                return round
+            # Whole or not at all (one transaction): a re-run never finds half the tasks.
+            photos, jurors = _deal(round)
+            Round.objects.filter(pk=round.pk).update(
+                state=Round.State.ACTIVE, start_step=Round.StartStep.WAITING, start_error=""
+            )
+            asked = round.events.filter(action=JuryEvent.Action.START).order_by("-pk").first()
+            _event(
+                contest_id=round.contest_id,
+                action=JuryEvent.Action.ACTIVATE,
+                actor=asked.actor if asked else None,
+                round=round,
+                detail=f"{photos} photos, {jurors} jurors",
+            )
+    except JuryError as error:
+        _start_failed(round_id, error.message)
+    except DatabaseError:
+        raise  # a lost connection, a lock timeout: the sweep sends the start again
+    except Exception:
+        # A fault of ours: the chair may try again rather than wait on "starting" forever.
+        logger.exception("jury: round %s failed to start", round_id)
+        _start_failed(round_id, _("The round could not start (an error on our side): try again."))
+    return Round.objects.filter(pk=round_id).first()
+
+
+def round_activate(*, round_id: int, chair: User) -> Round:
+    """Starts a draft round at once, in this process: `round_start` and then the worker's
+    part, `round_start_run` (scripts, tests). Raises JuryError when the start fails."""
+    round_start(round_id=round_id, chair=chair)
+    round = round_start_run(round_id=round_id)
+    if round is None:
+        raise JuryError(_("This round no longer exists."))
+    if round.state != Round.State.ACTIVE:
+        raise JuryError(round.start_error or _("This round could not start."))
+    return round
+
+
+def rounds_requeue_starting(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Sends again the start of rounds left starting (a lost message, a worker killed
+    mid-way): the job is idempotent, so one that is merely slow is not harmed."""
+    from jury import tasks
+
+    stuck = list(
+        Round.objects.filter(
+            state=Round.State.STARTING, start_requested_at__lt=timezone.now() - older_than
+        ).values_list("pk", flat=True)
+    )
+    for round_id in stuck:
+        tasks.start_round.delay(round_id)
+    return len(stuck)
 
 
 def round_set_paused(*, round_id: int, chair: User, paused: bool) -> Round:
@@ -472,7 +677,8 @@ def round_raise_quorum(*, round_id: int, chair: User, quorum: int) -> Round:
             raise JuryError(_("The number of jurors per photo can only go up: votes are cast."))
         if quorum == round.quorum:
             return round
-        if round.state != Round.State.DRAFT:
+        # A round being started is dealt by its start, which reads the quorum under the lock.
+        if round.state not in (Round.State.DRAFT, Round.State.STARTING):
             jurors = _active_jurors(round.contest_id)
             before = _current(round)
             try:
@@ -768,6 +974,27 @@ def round_disqualify_by_rules(
     return done
 
 
+def _mark_advancing(round: Round, cut: float) -> int:
+    """Marks the round's entries that advance at `cut` (ResultRow.advances_at); how many."""
+    if connection.vendor == "postgresql" and round.kind != Round.Kind.RANKING:
+        # In one statement: a first round has every photo of the contest (bench/jury.py).
+        sql, params = scores_sql(
+            round,
+            """
+            UPDATE jury_roundentry re SET advanced = re.id IN (
+                SELECT round_entry_id FROM ranked WHERE score >= %(bound)s)
+            WHERE re.round_id = %(round)s
+            """,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params | {"bound": cut - CUT_TOLERANCE})
+        return RoundEntry.objects.filter(round=round, advanced=True).count()
+    advancing = [r.round_entry_id for r in round_results(round=round).rows if r.advances_at(cut)]
+    RoundEntry.objects.filter(round=round).update(advanced=False)
+    RoundEntry.objects.filter(pk__in=advancing).update(advanced=True)
+    return len(advancing)
+
+
 def round_close(*, round_id: int, chair: User, cut: float) -> Round:
     """Closes the round: entries scoring at least `cut` (yes/no, rating) or ranked at most
     `cut` (ranking) advance. Exactly once, whatever races it."""
@@ -775,10 +1002,7 @@ def round_close(*, round_id: int, chair: User, cut: float) -> Round:
         round = Round.objects.select_for_update().filter(pk=round_id).first()
         if round is None or round.state not in (Round.State.ACTIVE, Round.State.PAUSED):
             raise JuryError(_("This round is already closed."))
-        results = round_results(round=round)
-        advancing = [r.round_entry_id for r in results.rows if r.advances_at(cut)]
-        RoundEntry.objects.filter(round=round).update(advanced=False)
-        RoundEntry.objects.filter(pk__in=advancing).update(advanced=True)
+        advancing = _mark_advancing(round, cut)
         Task.objects.filter(round=round, state=Task.State.OPEN).update(state=Task.State.CANCELLED)
         if not Round.objects.filter(
             pk=round.pk, state__in=(Round.State.ACTIVE, Round.State.PAUSED)
@@ -789,7 +1013,7 @@ def round_close(*, round_id: int, chair: User, cut: float) -> Round:
             action=JuryEvent.Action.CLOSE,
             actor=chair,
             round=round,
-            detail=f"cut {cut:g}: {len(advancing)} advance",
+            detail=f"cut {cut:g}: {advancing} advance",
         )
     round.refresh_from_db()
     return round
@@ -799,7 +1023,7 @@ def round_casting_vote(*, round_id: int, chair: User, order: Sequence[int]) -> R
     """The chair orders entries tied at the top (and only those): audited."""
     with transaction.atomic():
         round = Round.objects.select_for_update().get(pk=round_id)
-        tied = set(round_results(round=round).tied_winners)
+        tied = set(round_results(round=round, limit=1).tied_winners)
         if not tied or set(order) != tied:
             raise JuryError(_("Only photos tied for first place can be ordered by the chair."))
         Round.objects.filter(pk=round.pk).update(casting=list(order))

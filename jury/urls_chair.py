@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     path("<slug:slug>/presidence/tour/nouveau/", views.round_create, name="round_create"),
     path(_ROUND, views.round_detail, name="round"),
     path(_ROUND + "demarrer/", views.round_activate, name="round_activate"),
+    path(_ROUND + "demarrage/", views.round_start_status, name="round_start_status"),
     path(_ROUND + "pause/", views.round_pause, name="round_pause"),
     path(_ROUND + "jures-par-photo/", views.round_quorum, name="round_quorum"),
     path(_ROUND + "cloturer/", views.round_close, name="round_close"),

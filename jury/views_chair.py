@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from contest.models import Contest
 from core.csv import csv_row
@@ -33,6 +34,7 @@ from jury.forms_chair import (
     QuorumForm,
     RoundForm,
     RulesForm,
+    format_criteria,
 )
 from jury.models import Round
 from jury.services import JuryError
@@ -92,7 +94,14 @@ def _chair_page(
         "invite_form": invite or InviteForm(),
         "panel_form": panel
         or PanelForm(initial={"staff_domain": panel_row.staff_domain if panel_row else ""}),
-        "round_form": new_round or RoundForm(initial={"kind": Round.Kind.YESNO}),
+        "round_form": new_round
+        or RoundForm(
+            initial={
+                "kind": Round.Kind.YESNO,
+                # Last year's criteria, when the contest was made from it (jury.cloning).
+                "criteria": format_criteria(panel_row.criteria if panel_row else []),
+            }
+        ),
     }
     return render(request, "jury/chair/chair.html", context, status=status)
 
@@ -199,12 +208,35 @@ def round_activate(request: ChairRequest, slug: str, round_id: int) -> HttpRespo
     contest = contest_or_404(slug)
     round = _round_or_404(contest, round_id)
     try:
-        services.round_activate(round_id=round.pk, chair=request.user)
+        services.round_start(round_id=round.pk, chair=request.user)
     except JuryError as error:
         _refused(request, error)
-    else:
-        messages.success(request, _("Round %(n)s started.") % {"n": round.number})
-    return _back(request, round, contest)
+        return _back(request, round, contest)
+    # Dealt by a worker (a first round has every photo of the contest): the round's page
+    # follows the progress.
+    messages.success(
+        request,
+        _("Round %(n)s is starting: its photos are being dealt to the jurors.")
+        % {"n": round.number},
+    )
+    return _to_round(round, contest)
+
+
+@chair_required
+@require_GET
+def round_start_status(request: ChairRequest, slug: str, round_id: int) -> HttpResponse:
+    """The start's progress, polled by the round's page (htmx); once the round is no longer
+    starting, the page is reloaded to show it active (or the reason the start failed)."""
+    contest = contest_or_404(slug)
+    round = _round_or_404(contest, round_id)
+    if not request.htmx:
+        return _to_round(round, contest)
+    if round.state != Round.State.STARTING:
+        return HttpResponseClientRefresh()
+    if request.GET.get("etape") == str(round.start_step):
+        # Unchanged: no swap, so the status region does not repeat itself to screen readers.
+        return HttpResponse(status=204)
+    return render(request, "jury/chair/fragment_start.html", {"contest": contest, "round": round})
 
 
 @chair_required
@@ -255,8 +287,15 @@ def round_quorum(request: ChairRequest, slug: str, round_id: int) -> HttpRespons
 def round_detail(request: ChairRequest, slug: str, round_id: int) -> HttpResponse:
     contest = contest_or_404(slug)
     round = _round_or_404(contest, round_id)
-    results = selectors.round_results_with_thumbs(round=round, limit=RESULTS_SHOWN)
+    if round.state == Round.State.STARTING:
+        return render(
+            request, "jury/chair/round_starting.html", {"contest": contest, "round": round}
+        )
+    # The rows shown, the cuts and the counts are each computed by the database: a first
+    # round has every photo of the contest (bench/jury.py).
+    results, preview = selectors.round_page(round=round, rows=RESULTS_SHOWN, cuts=CUTS_SHOWN)
     standings = selectors.jurors_standing(contest=contest, round=round)
+    counts = selectors.round_counts(round=round)
     rows = results.rows
     # In the order shown: a casting vote already cast is the form's starting point.
     tied_ids = set(results.tied_winners)
@@ -264,15 +303,15 @@ def round_detail(request: ChairRequest, slug: str, round_id: int) -> HttpRespons
     context: dict[str, Any] = {
         "contest": contest,
         "round": round,
-        "rows": rows[:RESULTS_SHOWN],
-        "row_count": len(rows),
-        "preview": results.preview()[:CUTS_SHOWN],
+        "rows": rows,
+        "row_count": counts.entries,
+        "preview": preview,
         "standings": standings,
         "counts": {
-            "entries": len(rows),
-            "in_play": sum(1 for r in rows if not r.disqualified and not r.withdrawn),
-            "disqualified": sum(1 for r in rows if r.disqualified),
-            "withdrawn": sum(1 for r in rows if r.withdrawn),
+            "entries": counts.entries,
+            "in_play": counts.in_play,
+            "disqualified": counts.disqualified,
+            "withdrawn": counts.withdrawn,
             "done": sum(s.done for s in standings),
             "total": sum(s.total for s in standings),
         },
@@ -296,6 +335,7 @@ def round_close(request: ChairRequest, slug: str, round_id: int) -> HttpResponse
     cut = form.cleaned_data["value"]
     if request.method != "POST":
         results = selectors.round_results_with_thumbs(round=round, limit=RESULTS_SHOWN)
+        # Best first: those that advance lead the rows shown.
         advancing = [row for row in results.rows if row.advances_at(cut)]
         return render(
             request,
@@ -304,8 +344,8 @@ def round_close(request: ChairRequest, slug: str, round_id: int) -> HttpResponse
                 "contest": contest,
                 "round": round,
                 "cut": cut,
-                "advancing": advancing[:RESULTS_SHOWN],
-                "advancing_count": len(advancing),
+                "advancing": advancing,
+                "advancing_count": selectors.round_advancing_count(round=round, cut=cut),
             },
         )
     try:
@@ -425,8 +465,10 @@ def results(request: ChairRequest, slug: str) -> HttpResponse:
     contest = contest_or_404(slug)
     final, shortlist = selectors.shortlist(contest=contest)
     rounds = [
-        (round, selectors.round_results_with_thumbs(round=round, limit=RESULTS_SHOWN).rows)
-        for round in selectors.rounds_of(contest=contest).exclude(state=Round.State.DRAFT)
+        (round, selectors.round_results_with_thumbs(round=round, limit=RESULTS_SHOWN))
+        for round in selectors.rounds_of(contest=contest).exclude(
+            state__in=(Round.State.DRAFT, Round.State.STARTING)
+        )
     ]
     return render(
         request,
@@ -435,7 +477,7 @@ def results(request: ChairRequest, slug: str) -> HttpResponse:
             "contest": contest,
             "final": final,
             "shortlist": shortlist,
-            "rounds": [(round, rows[:RESULTS_SHOWN], len(rows)) for round, rows in rounds],
+            "rounds": [(round, results.rows, results.total) for round, results in rounds],
             "is_chair": request.user.has_perm("jury.chair_jury"),
         },
     )

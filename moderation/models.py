@@ -20,6 +20,8 @@ class ModerationEvent(models.Model):
         REPORTED = "reported", _("Reported by the public")
         HIDE = "hide", _("Hidden after reports")
         PLACE = "place", _("Line and stop corrected")
+        IDENTIFY = "identify", _("Marked: identifiable person")
+        UNIDENTIFY = "unidentify", _("Identifiable person mark removed")
 
     class Email(models.TextChoices):
         NONE = "", _("No e-mail")

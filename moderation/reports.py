@@ -7,16 +7,19 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy
 
 from contest.models import Entry
 from contest.services import contest_gallery_changed
-from core.errors import ApplicationError
-from core.network import network_hash, rate_limit_hit
+from core.network import network_hash
+from core.ratelimit import Limit, RateLimited, address_key, person_key, rate_limit
 from moderation.models import EntryReport, ModerationEvent
 
 
-class ReportRateLimited(ApplicationError):
-    """Too many reports from one network address in the last hour."""
+class ReportRateLimited(RateLimited):
+    """Too many reports from one signed-in person, or from one network address, this hour."""
+
+    reason = gettext_lazy("You have sent many reports in a short time.")
 
 
 def _reporters_since_decision(*, entry_id: int, decided_at: datetime | None) -> int:
@@ -34,20 +37,24 @@ def entry_report(
     email: str,
     ip_address: str | None,
     language: str = "",
+    reporter_id: int | None = None,
 ) -> EntryReport:
     """Records a visitor's report: the entry goes back to the moderation queue.
 
     Once REPORTS_TO_HIDE different addresses have reported it since the last decision, the
     entry is also hidden until a moderator decides again. Raises ReportRateLimited (nothing
-    stored) past REPORTS_PER_HOUR reports from one network address.
+    stored) past REPORTS_PER_HOUR reports from one signed-in person (`reporter_id`, their
+    user) or REPORTS_PER_HOUR_PER_ADDRESS from one network address.
     """
     if reason not in EntryReport.Reason.values:
         raise ValueError(f"unknown reason {reason!r}")
+    limits = [Limit(address_key("report", ip_address), settings.REPORTS_PER_HOUR_PER_ADDRESS)]
+    # Anyone may report: one not signed in is known by their address alone. The person's
+    # own limit goes first (core.ratelimit.rate_limit).
+    if reporter_id is not None:
+        limits.insert(0, Limit(person_key("report", reporter_id), settings.REPORTS_PER_HOUR))
+    rate_limit(*limits, error=ReportRateLimited)
     ip_hash = network_hash(ip_address=ip_address)
-    # Keyed by the hash so that not even the cache holds the address. Visitors without a
-    # known address share one bucket.
-    if rate_limit_hit(f"report:ip:{ip_hash or 'unknown'}", settings.REPORTS_PER_HOUR):
-        raise ReportRateLimited
     with transaction.atomic():
         report = EntryReport.objects.create(
             entry=entry,

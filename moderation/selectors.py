@@ -150,7 +150,14 @@ def triage_view(*, entry_id: int, filters: QueueFilters) -> TriageView | None:
     """Everything the triage screen shows for one entry, in a fixed number of queries."""
     entry = (
         Entry.objects.select_related(
-            "photo", "participant__user", "theme", "contest__network", "decided_by", "line", "stop"
+            "photo",
+            "participant__user",
+            "theme",
+            "contest__network",
+            "decided_by",
+            "line",
+            "stop",
+            "release",
         )
         .prefetch_related("photo__renditions")
         .filter(pk=entry_id)

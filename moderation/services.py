@@ -16,7 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest.models import Entry
-from contest.services import contest_gallery_changed, entry_place_check
+from contest.releases import release_close, release_open
+from contest.services import (
+    contest_gallery_changed,
+    entry_place_check,
+    entry_shuffle_key_give,
+)
 from core.errors import ApplicationError
 from moderation import tasks
 from moderation.models import DuplicateMatch, EntryReport, ModerationEvent
@@ -123,6 +128,8 @@ def entry_decide(
         )
         if not claimed:
             raise _conflict(entry_id)
+        if approve:
+            entry_shuffle_key_give(entry_id=entry_id, contest_id=entry.contest_id)
         contest_gallery_changed(contest_id=entry.contest_id)
         # What an earlier decision still had to say (inside its undo window) is overtaken.
         _entry_messages_cancel(entry_id=entry.pk)
@@ -294,6 +301,44 @@ def entry_place_correct(
             note=f"{before} → {_place_text(line, stop)}",
         )
     entry.line, entry.stop = line, stop
+    return entry
+
+
+def entry_mark_identifiable(*, entry_id: int, moderator: User, identifiable: bool) -> Entry:
+    """Marks (or clears) "identifiable person" on an entry: marked, it needs the person's
+    release before a printed cover, and its rider is asked for it (contest.releases).
+
+    Not a decision on the photo: its version (the decisions' guard) stays, and it may stay
+    in the gallery. A second identical click changes and records nothing. Raises
+    Entry.DoesNotExist for an entry gone or withdrawn.
+    """
+    with transaction.atomic():
+        entry = (
+            Entry.objects.select_related("contest", "participant__user")
+            .filter(pk=entry_id, withdrawn_at=None)
+            .get()
+        )
+        # Conditional: of two moderators clicking at once, one writes the audit row.
+        changed = Entry.objects.filter(
+            pk=entry_id, withdrawn_at=None, needs_release=not identifiable
+        ).update(needs_release=identifiable)
+        if not changed:
+            entry.refresh_from_db()
+            return entry
+        entry.needs_release = identifiable
+        if identifiable:
+            release_open(entry=entry)
+        else:
+            release_close(entry=entry)
+        ModerationEvent.objects.create(
+            entry=entry,
+            actor=moderator,
+            action=ModerationEvent.Action.IDENTIFY
+            if identifiable
+            else ModerationEvent.Action.UNIDENTIFY,
+            from_state=entry.moderation,
+            to_state=entry.moderation,
+        )
     return entry
 
 

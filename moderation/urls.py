@@ -11,6 +11,11 @@ urlpatterns = [
     path("moderation/trier/<int:entry_id>/decider/", views.triage_decide, name="triage_decide"),
     path("moderation/trier/<int:entry_id>/pivoter/", views.triage_rotate, name="triage_rotate"),
     path("moderation/trier/<int:entry_id>/lieu/", views.triage_place, name="triage_place"),
+    path(
+        "moderation/trier/<int:entry_id>/personne/",
+        views.triage_identifiable,
+        name="triage_identifiable",
+    ),
     path("moderation/annuler/<int:event_id>/", views.triage_undo, name="triage_undo"),
     path("moderation/lot/", views.bulk, name="bulk"),
     path("moderation/journal.csv", views.audit_csv, name="audit_csv"),

@@ -35,6 +35,7 @@ from core.access import staff_permission_required
 from core.csv import csv_row
 from core.http import AuthenticatedHttpRequest
 from core.network import client_ip
+from core.views import too_many_requests
 from moderation import reports, selectors, services
 from moderation.forms import BulkForm, DecisionForm, QueueFilterForm, ReportForm
 from moderation.models import ModerationEvent
@@ -273,6 +274,31 @@ def triage_place(request: ModeratorRequest, entry_id: int) -> HttpResponse:
 
 @moderator_required
 @require_POST
+def triage_identifiable(request: ModeratorRequest, entry_id: int) -> HttpResponse:
+    """Marks or clears "identifiable person" (the person's release is then asked for)."""
+    filters = _filters(request)
+    identifiable = request.POST.get("identifiable") == "1"
+    try:
+        entry = services.entry_mark_identifiable(
+            entry_id=entry_id, moderator=request.user, identifiable=identifiable
+        )
+    except Entry.DoesNotExist:
+        raise Http404 from None
+    toast = (
+        _("“%(title)s” marked: identifiable person. Its participant is asked for a release.")
+        if identifiable
+        else _("“%(title)s”: identifiable person mark removed.")
+    ) % {"title": entry.title}
+    if not request.htmx:
+        messages.success(request, toast)
+        return HttpResponseRedirect(
+            reverse("moderation:triage_entry", args=[entry.pk]) + "?" + filters.querystring()
+        )
+    return _triage(request, entry.pk, filters, toast=toast)
+
+
+@moderator_required
+@require_POST
 def bulk(request: ModeratorRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     back = reverse("moderation:queue") + "?" + _filters(request).querystring()
@@ -393,10 +419,13 @@ def report(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 language=get_language(),
                 ip_address=client_ip(request),
+                reporter_id=request.user.pk if request.user.is_authenticated else None,
             )
-        except reports.ReportRateLimited:
-            context["rate_limited"] = True
-            return render(request, "moderation/report.html", context, status=429)
+        except reports.ReportRateLimited as limited:
+            # The form again, with what was typed, for when the wait is over.
+            return too_many_requests(
+                request, limited, template="moderation/report.html", context=context
+            )
         return render(
             request,
             "moderation/report_done.html",

@@ -26,6 +26,9 @@ KINDS: dict[str, Kind] = {
     "jury/email/reminder": Kind("jury_reminder", _("jury reminders")),
     "moderation/email/approved": Kind("decision", _("news of the photos you sent")),
     "moderation/email/refused": Kind("decision", _("news of the photos you sent")),
+    # About the rider's own photo, like a decision; the person in it may opt out of requests.
+    "contest/email/release_needed": Kind("release_needed", _("requests for a release")),
+    "contest/email/release": Kind("release", _("requests to confirm a photo release")),
     "moderation/email/report_answer": Kind("report_answer", _("answers to your reports")),
     "moderation/email/digest": Kind("digest", _("the moderators' digest")),
     "covers/email/proof": Kind("cover_proof", _("cover credit checks")),

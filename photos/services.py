@@ -145,6 +145,10 @@ def photo_process(*, photo_id: int) -> None:
     missing = ALL_RENDITIONS - set(photo.renditions.values_list("spec", "format"))
     if photo.status == Photo.Status.READY and not missing:
         return
+    if not photo.original:
+        # Its original was deleted (retention, storage audit): nothing can be made again.
+        _fail(photo_id, Photo.Failure.MISSING)
+        return
     claimed = photo.status != Photo.Status.READY
     if claimed and not _claim(photo):
         return
@@ -226,8 +230,12 @@ def photo_full_resolution(*, photo: Photo, strip_metadata: bool = False) -> tupl
 
     With `strip_metadata` (the jury's blind view) always a JPEG made from the pixels: a
     camera writes the photographer's name into EXIF, which the stored original keeps.
-    Raises imaging.ImageDecodeError when a HEIC/AVIF original cannot be decoded.
+    Raises imaging.ImageDecodeError when a HEIC/AVIF original cannot be decoded, and
+    FileNotFoundError when there is no original (lost, or deleted by the retention).
     """
+    if not photo.original:
+        # Opening "" would open the storage's own folder (IsADirectoryError), not a 404.
+        raise FileNotFoundError(f"photo {photo.pk} has no original")
     with originals_storage().open(photo.original, "rb") as original:
         mime = imaging.BROWSER_FORMATS.get(photo.original_format)
         if mime is not None and not strip_metadata:

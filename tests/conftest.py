@@ -205,8 +205,8 @@ def redis_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     app.conf.broker_transport_options = {"visibility_timeout": 60}
     _forget_connections()  # earlier tests may have published to the in-memory broker
     try:
-        # The default queue and the print packages' own (CELERY_TASK_ROUTES), as in make run.
-        queues = ["celery", *{r["queue"] for r in app.conf.task_routes.values()}]
+        # Every queue (CELERY_TASK_QUEUES), as the worker of make run consumes them.
+        queues = [queue.name for queue in app.conf.task_queues]
         with start_worker(
             app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=queues
         ):

@@ -108,6 +108,7 @@
     else if (key === "t") press("t");
     else if (key === "f") press("f");
     else if (key === "l") correctPlace();
+    else if (key === "p") press("p");  // identifiable person: mark or clear
     else if (key === "?") toggleHelp();
     else handled = false;
     if (handled) event.preventDefault();

@@ -1,6 +1,9 @@
 // Entry form: one "Add photos" button that makes a card per chosen photo, previews, and the
-// upload's progress, with a way to cancel it (htmx 2 events).
-// Without JavaScript the form posts normally, as fixed blocks; everything here is on top.
+// upload's progress, with a way to cancel it.
+// Where tus-js-client runs (vendored, static/vendor/), each photo goes by tus (contest.tus):
+// pieces that resume after a lost connection. Elsewhere the form goes by htmx 2 in one post,
+// and without JavaScript it posts normally, as fixed blocks; everything here is on top.
+// Both ways tell the page's listeners "upload:start" and "upload:progress" on the form.
 (function () {
   "use strict";
 
@@ -124,6 +127,7 @@
     var remove = target.closest(".slot-remove");
     if (remove) { removeSlot(slotOf(remove)); return; }
     var cancel = target.closest(".cancel-send");
+    if (cancel && cancel.closest("form").tusSending) { cancelTus(cancel.closest("form")); return; }
     // htmx aborts the request in flight; its htmx:xhr:abort event restores the form.
     if (cancel) htmx.trigger(cancel.closest("form"), "htmx:abort");
   });
@@ -148,7 +152,21 @@
       status: form.querySelector(".upload-status"),
       send: form.querySelector(".send"),
       cancel: form.querySelector(".cancel-send"),
+      note: form.querySelector(".progress-note"),
+      photo: form.querySelector(".progress-photo"),
     };
+  }
+
+  function announce(form, type) {
+    form.dispatchEvent(new CustomEvent(type, { bubbles: true }));
+  }
+
+  function showProgress(form, pct) {
+    var p = parts(form);
+    p.bar.value = pct;
+    p.bar.textContent = pct + " %";
+    p.pct.textContent = pct + " %";
+    announce(form, "upload:progress");
   }
 
   function uploadForm(event) {
@@ -162,46 +180,68 @@
     form.removeAttribute("aria-busy");
     p.wrap.hidden = true;
     p.cancel.hidden = true;
+    p.send.disabled = false;
+    p.note.textContent = "";
+    p.photo.textContent = "";
     if (p.send.dataset.idleLabel) p.send.textContent = p.send.dataset.idleLabel;
     if (message) { p.status.textContent = message; p.status.hidden = false; }
   }
 
-  // One post at a time: a second submit (Enter in a field, a double tap) is dropped.
+  // One post at a time: a second submit (Enter in a field, a double tap) is dropped. With
+  // tus, the photos go one by one by tus rather than in htmx's post.
   document.addEventListener("htmx:confirm", function (event) {
     var form = uploadForm(event);
-    if (form && form.classList.contains("sending")) event.preventDefault();
+    if (!form) return;
+    if (form.classList.contains("sending")) { event.preventDefault(); return; }
+    if (resumable(form)) { event.preventDefault(); sendByTus(form); }
   });
 
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var form = event.target;
-    if (form.id !== "upload-form") return;
+  function busy(form) {
     var p = parts(form);
     form.classList.add("sending");
     form.setAttribute("aria-busy", "true");
     p.status.hidden = true;
     p.bar.value = 0;
+    p.bar.textContent = "0 %";
     p.pct.textContent = "0 %";
+    p.note.textContent = "";
+    p.photo.textContent = "";
     p.wrap.hidden = false;
     p.send.dataset.idleLabel = p.send.textContent;
     p.send.textContent = p.send.dataset.sendingLabel;
     p.cancel.hidden = false;
+    announce(form, "upload:start");
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.target;
+    if (form.id === "upload-form") busy(form);
   });
 
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = uploadForm(event);
     if (!form || !event.detail.lengthComputable) return;
-    var p = parts(form);
-    var pct = Math.round((event.detail.loaded / event.detail.total) * 100);
-    p.bar.value = pct;
-    p.bar.textContent = pct + " %";
-    p.pct.textContent = pct + " %";
+    showProgress(form, Math.round((event.detail.loaded / event.detail.total) * 100));
     // Every byte is out: the server is storing the photos, too late to take them back.
-    if (event.detail.loaded >= event.detail.total) p.cancel.hidden = true;
+    if (event.detail.loaded >= event.detail.total) parts(form).cancel.hidden = true;
   });
 
   document.addEventListener("htmx:xhr:abort", function (event) {
     var form = uploadForm(event);
     if (form) idle(form, form.dataset.cancelledLabel);
+  });
+
+  // Too many uploads (429): the answer says how long to wait. It goes in the form's status
+  // line rather than in place of the form, so the photos chosen and the titles typed stay
+  // there for when the wait is over.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = uploadForm(event);
+    if (!form || event.detail.xhr.status !== 429) return;
+    event.detail.shouldSwap = false;
+    event.detail.isError = false;
+    var answer = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
+    var said = answer.querySelector(".rate-limited-message");
+    idle(form, said ? said.textContent.trim() : form.dataset.failedLabel);
   });
 
   function failed(event) {
@@ -218,4 +258,306 @@
     var invalid = event.target.querySelector("[aria-invalid=true]");
     if (invalid) invalid.focus();
   });
+
+  // --- Resumable uploads (tus) --------------------------------------------------------------
+  // First every photo's upload is opened (its fields checked, nothing sent yet), so a missing
+  // title refuses the lot as the plain post does; then the photos go one after the other,
+  // in pieces. A lost connection pauses the bar where it stands; once the browser is back
+  // online the upload asks the server how much arrived and goes on from there.
+
+  var CHUNK_BYTES = 512 * 1024;
+  var RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000];
+
+  function resumable(form) {
+    return Boolean(form.dataset.tusEndpoint && window.tus && window.tus.isSupported &&
+      window.fetch && window.Blob);
+  }
+
+  function csrfToken(form) {
+    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function tusHeaders(form, extra) {
+    var headers = { "Tus-Resumable": "1.0.0", "X-CSRFToken": csrfToken(form) };
+    for (var name in extra) headers[name] = extra[name];
+    return headers;
+  }
+
+  function b64(text) {
+    // UTF-8 bytes, then base64: btoa alone takes only Latin-1.
+    var bytes = new TextEncoder().encode(text);
+    var binary = "";
+    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+    return btoa(binary);
+  }
+
+  function fieldOf(slot, name) {
+    return slot.querySelector("[name$='-" + name + "']");
+  }
+
+  function metadataOf(slot, file) {
+    var values = { filename: file.name, filetype: file.type || "" };
+    ["title", "caption", "theme", "line", "stop", "stop_id"].forEach(function (name) {
+      var field = fieldOf(slot, name);
+      if (field && field.value) values[name] = field.value;
+    });
+    return Object.keys(values).map(function (key) { return key + " " + b64(values[key]); })
+      .join(",");
+  }
+
+  // The same markup as templates/fragment_field.html gives a field in error.
+  function showFieldError(slot, name, message) {
+    var input = fieldOf(slot, name) || fileInputOf(slot);
+    var field = input.closest(".field");
+    if (!field) return null;
+    var errorId = input.id + "_error";
+    var old = document.getElementById(errorId);
+    if (old) old.remove();
+    var error = document.createElement("p");
+    error.className = "error";
+    error.id = errorId;
+    error.textContent = message;
+    field.appendChild(error);
+    field.classList.add("has-error");
+    input.setAttribute("aria-invalid", "true");
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    if (described.indexOf(errorId) < 0) described.push(errorId);
+    input.setAttribute("aria-describedby", described.join(" "));
+    return input;
+  }
+
+  function clearErrors(slot) {
+    Array.prototype.forEach.call(slot.querySelectorAll(".field.has-error"), function (field) {
+      field.classList.remove("has-error");
+      Array.prototype.forEach.call(field.querySelectorAll(".error"), function (e) { e.remove(); });
+      Array.prototype.forEach.call(field.querySelectorAll("[aria-invalid]"), function (input) {
+        input.removeAttribute("aria-invalid");
+        var kept = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+          return id && !/_error$/.test(id);
+        });
+        if (kept.length) input.setAttribute("aria-describedby", kept.join(" "));
+        else input.removeAttribute("aria-describedby");
+      });
+    });
+  }
+
+  function answerOf(response) {
+    return response.json().catch(function () { return {}; });
+  }
+
+  // Opens one photo's upload: its Location, or {field errors | message} the server gave.
+  function create(form, job) {
+    return fetch(form.dataset.tusEndpoint, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: tusHeaders(form, {
+        "Upload-Length": String(job.file.size),
+        "Upload-Metadata": metadataOf(job.slot, job.file),
+      }),
+    }).then(function (response) {
+      if (response.status === 201) { job.url = response.headers.get("Location"); return job; }
+      return answerOf(response).then(function (answer) {
+        job.refused = { status: response.status, answer: answer };
+        return job;
+      });
+    });
+  }
+
+  function forget(form, jobs) {
+    // Opened but not to be sent: the server forgets them now rather than at their expiry.
+    jobs.forEach(function (job) {
+      if (!job.url || job.done) return;
+      fetch(job.url, { method: "DELETE", credentials: "same-origin", headers: tusHeaders(form, {}) })
+        .catch(function () {});
+    });
+  }
+
+  // Puts a refusal next to its field; the ones of no field go in the status line.
+  function showRefusal(form, job) {
+    var answer = job.refused.answer || {};
+    var errors = answer.errors || {};
+    var names = Object.keys(errors);
+    if (names.length) {
+      return names.map(function (name) { return showFieldError(job.slot, name, errors[name][0]); })[0];
+    }
+    var message = answer.message || form.dataset.failedLabel;
+    // Too large (413) or refused once received (a photo the policy refuses): the photo's own,
+    // to be chosen again, as the plain form asks; what was typed stays.
+    if (job.refused.status === 413 || job.refused.status === 200) {
+      var input = fileInputOf(job.slot);
+      input.value = "";
+      showPreview(input);
+      return showFieldError(job.slot, "photo", message);
+    }
+    form.tusMessage = message;
+    return null;
+  }
+
+  function percent(jobs) {
+    var total = 0;
+    var sent = 0;
+    jobs.forEach(function (job) { total += job.file.size; sent += job.sent || 0; });
+    return total ? Math.floor((sent / total) * 100) : 100;
+  }
+
+  function photoLabel(form, index, total) {
+    if (total < 2) return "";
+    return " (" + form.dataset.photoOfLabel.replace("{n}", index + 1).replace("{total}", total) + ")";
+  }
+
+  // Sends one opened photo; resolves once the server says what became of it.
+  function sendOne(form, jobs, index) {
+    var job = jobs[index];
+    var p = parts(form);
+    p.photo.textContent = photoLabel(form, index, jobs.length);
+    return new Promise(function (resolve) {
+      var waiting = null;
+      var upload = new window.tus.Upload(job.file, {
+        uploadUrl: job.url,
+        chunkSize: CHUNK_BYTES,
+        retryDelays: RETRY_DELAYS,
+        headers: { "X-CSRFToken": csrfToken(form) },
+        // A lost connection is the case this is for: never give up on it (see onError).
+        onShouldRetry: function (err) {
+          var status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+          return navigator.onLine !== false && (status === 0 || status >= 500 ||
+            status === 409 || status === 423);
+        },
+        onProgress: function (bytesSent) {
+          job.sent = bytesSent;
+          var pct = Math.min(percent(jobs), 99);  // 100 % once the server has the photo
+          if (pct > p.bar.value) showProgress(form, pct);
+        },
+        onSuccess: function () {
+          if (waiting) window.removeEventListener("online", waiting);
+          job.sent = job.file.size;
+          outcome(form, job).then(resolve);
+        },
+        onError: function (err) {
+          var status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+          if (form.tusCancelled) { resolve(job); return; }
+          if (status === 0 || status >= 500 || navigator.onLine === false) {
+            // Offline (or the server away): keep the bar, say so, and go on once back.
+            p.note.textContent = form.dataset.offlineLabel;
+            waiting = function () {
+              window.removeEventListener("online", waiting);
+              waiting = null;
+              if (form.tusCancelled) return;
+              p.note.textContent = form.dataset.resumedLabel;
+              upload.start();
+            };
+            if (navigator.onLine === false) window.addEventListener("online", waiting);
+            else window.setTimeout(waiting, RETRY_DELAYS[RETRY_DELAYS.length - 1]);
+            return;
+          }
+          var body = err.originalResponse ? err.originalResponse.getBody() : "";
+          var answer = {};
+          try { answer = JSON.parse(body || "{}"); } catch (error) { answer = {}; }
+          job.refused = { status: status, answer: answer };
+          resolve(job);
+        },
+      });
+      form.tusCurrent = upload;
+      upload.start();
+    });
+  }
+
+  function later(ms) {
+    return new Promise(function (resolve) { window.setTimeout(resolve, ms); });
+  }
+
+  // What the server made of a complete photo: an entry, or why not. Still being checked
+  // (the last piece was sent again while the first one's checks ran): ask again shortly.
+  function outcome(form, job, attempt) {
+    attempt = attempt || 0;
+    return fetch(job.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(answerOf)
+      .then(function (answer) {
+        if (answer.state === "completing" && attempt < 60) {
+          return later(1000).then(function () { return outcome(form, job, attempt + 1); });
+        }
+        if (answer.state === "done") { job.done = true; form.tusNext = answer.next; }
+        else job.refused = { status: 200, answer: answer };
+        return job;
+      })
+      .catch(function () {
+        job.refused = { status: 0, answer: {} };
+        return job;
+      });
+  }
+
+  function sendByTus(form) {
+    var slots = Array.prototype.filter.call(form.querySelectorAll(".photo-slot"), hasFile);
+    if (!slots.length) return;  // the server says "Choose at least one photo" (htmx)
+    var jobs = slots.map(function (slot) { return { slot: slot, file: fileInputOf(slot).files[0] }; });
+    slots.forEach(clearErrors);
+    form.tusJobs = jobs;
+    form.tusSending = true;
+    form.tusCancelled = false;
+    form.tusMessage = "";
+    form.tusNext = "";
+    busy(form);
+    parts(form).send.disabled = true;
+
+    var opened = jobs.reduce(function (chain, job) {
+      return chain.then(function () { return create(form, job); });
+    }, Promise.resolve());
+    opened.then(function () {
+      if (form.tusCancelled) return;
+      var refused = jobs.filter(function (job) { return job.refused; });
+      if (refused.length) { forget(form, jobs); finish(form, jobs); return; }
+      var chain = Promise.resolve();
+      jobs.forEach(function (job, index) {
+        chain = chain.then(function () {
+          if (form.tusCancelled) return null;
+          return sendOne(form, jobs, index);
+        });
+      });
+      chain.then(function () { if (!form.tusCancelled) finish(form, jobs); });
+    }).catch(function () {
+      // No answer to the opening (offline before a byte was sent): nothing was sent.
+      forget(form, jobs);
+      form.tusSending = false;
+      idle(form, form.dataset.failedLabel);
+    });
+  }
+
+  function finish(form, jobs) {
+    form.tusSending = false;
+    form.tusCurrent = null;
+    var refused = jobs.filter(function (job) { return job.refused; });
+    if (!refused.length) {
+      showProgress(form, 100);
+      window.location.assign(form.tusNext);
+      return;
+    }
+    var first = null;
+    refused.forEach(function (job) {
+      var input = showRefusal(form, job);
+      if (!first && input) first = input;
+    });
+    // The photos received are entries now: their cards go, the refused ones stay.
+    var received = jobs.filter(function (job) { return job.done; });
+    received.forEach(function (job) {
+      var input = fileInputOf(job.slot);
+      input.value = "";
+      showPreview(input);
+      var fields = job.slot.querySelectorAll("input[type=text], textarea, select, .stop-id");
+      for (var i = 0; i < fields.length; i++) fields[i].value = "";
+      showSlot(job.slot, false);
+    });
+    refreshPicker(form);
+    idle(form, form.tusMessage || (received.length ? form.dataset.partialLabel : ""));
+    if (first) first.focus();
+  }
+
+  function cancelTus(form) {
+    form.tusCancelled = true;
+    form.tusSending = false;
+    if (form.tusCurrent) form.tusCurrent.abort(false);
+    form.tusCurrent = null;
+    forget(form, form.tusJobs || []);
+    idle(form, form.tusNext ? form.dataset.cancelledKeptLabel : form.dataset.cancelledLabel);
+  }
 })();

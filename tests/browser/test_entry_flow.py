@@ -194,9 +194,9 @@ def record_progress(page: Page) -> list[dict[str, Any]]:
               label: form.querySelector('.progress-pct').textContent,
             });
           };
-          // Registered after upload.js's own listeners, so they see what it drew.
-          document.addEventListener('htmx:beforeRequest', record);
-          document.addEventListener('htmx:xhr:progress', record);
+          // upload.js's own events, by tus or by htmx, sent once it has drawn the bar.
+          document.addEventListener('upload:start', record);
+          document.addEventListener('upload:progress', record);
         }"""
     )
     return seen
@@ -292,7 +292,7 @@ def test_it_takes_a_new_rider_from_the_emailed_link_to_a_prepared_photo(
     my_entries_url = live_server.url + reverse("contest:my_entries", args=[contest.slug])
     expect(page).to_have_url(my_entries_url, timeout=SLOW_MS)
 
-    assert progress[0] == {"event": "htmx:beforeRequest", "shown": True, "value": 0, "label": "0 %"}
+    assert progress[0] == {"event": "upload:start", "shown": True, "value": 0, "label": "0 %"}
     moves = [record["value"] for record in progress[1:]]
     assert all(record["shown"] for record in progress)
     assert all(record["label"] == f"{record['value']} %" for record in progress)

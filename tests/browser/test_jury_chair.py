@@ -7,12 +7,14 @@ included); every page on the way is scanned by axe-core.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -92,3 +94,41 @@ def test_the_chair_previews_the_cuts_and_closes_the_round_from_a_phone(
     assert RoundEntry.objects.filter(round=round, advanced=True).count() == 3
     expect(page.locator(".jury-preview")).to_have_count(0)
     assert_accessible(page, "closed round page")
+
+
+def test_the_chair_starts_a_round_and_follows_its_progress_until_it_is_active(
+    page: Page,
+    context: BrowserContext,
+    live_server: LiveServer,
+    contest: Contest,
+    chair: object,  # noqa: F811 - the fixture imported above
+    juror: object,  # noqa: F811
+    other_juror: object,  # noqa: F811
+    third_juror: object,  # noqa: F811
+    approved_photos: Callable[[int], list[Any]],  # noqa: F811
+) -> None:
+    approved_photos(4)
+    round = services.round_create(
+        contest=contest,
+        kind=Round.Kind.YESNO,
+        quorum=2,
+        deadline=timezone.now() + timedelta(days=7),
+        chair=chair,  # type: ignore[arg-type]
+    )
+    log_in(context, live_server, chair)
+    page.goto(live_server.url + reverse("jury:round", args=[contest.slug, round.pk]))
+
+    page.get_by_role("button", name="Lancer le tour 1").click()
+    status = page.get_by_role("status").filter(has_text="Étape")
+    expect(status).to_contain_text("Étape 1 sur 3")
+    assert_fits_the_screen(page, "round starting")
+    assert_accessible(page, "round starting")
+
+    # The worker's job (its service, as the worker runs it); the page, polling, then shows
+    # the round active by itself.
+    services.round_start_run(round_id=round.pk)
+    expect(page.get_by_role("button", name="Mettre en pause le tour 1")).to_be_visible(
+        timeout=15_000
+    )
+    expect(page.locator(".badge")).to_have_text("En cours")
+    assert_accessible(page, "round started")

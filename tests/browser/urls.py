@@ -6,16 +6,11 @@ read from the settings at request time, not at import.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, re_path
-from django.views.static import serve
 
 from config.urls import urlpatterns as site_urlpatterns
-
-
-def _rendition(request: HttpRequest, path: str) -> HttpResponse:
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+from core.media import PUBLIC_MEDIA_PATTERN, media_serve
 
 
 def _inline_style(request: HttpRequest) -> HttpResponse:
@@ -31,6 +26,6 @@ def _inline_style(request: HttpRequest) -> HttpResponse:
 # Same pattern as config/urls.py with SERVE_MEDIA on: renditions only, never originals.
 urlpatterns = [
     *site_urlpatterns,
-    re_path(r"^media/(?P<path>(?:renditions|branding)/.*)$", _rendition),
+    re_path(PUBLIC_MEDIA_PATTERN, media_serve),
     path("test/style-en-ligne/", _inline_style),
 ]

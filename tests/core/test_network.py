@@ -107,7 +107,8 @@ def test_it_rate_limits_sign_in_links_per_visitor_behind_the_proxy_not_for_every
 ) -> None:
     settings.TRUSTED_PROXY_HOPS = 1  # type: ignore[attr-defined]
     settings.SIGNIN_RATE_PER_HOUR = 1  # type: ignore[attr-defined]
-    per_address = 10  # ten times the per-e-mail limit
+    per_address = 10
+    settings.SIGNIN_RATE_PER_HOUR_PER_ADDRESS = per_address  # type: ignore[attr-defined]
     url = reverse("contest:signin")
 
     def ask(browser: Client, email: str, forwarded_for: str) -> bool:

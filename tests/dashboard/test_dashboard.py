@@ -17,8 +17,9 @@ from django.urls import reverse
 from contest.models import Contest, Entry
 from core.roles import staff_homes
 from dashboard.selectors import QUERIES, dashboard_figures
+from gallery.models import Share
 from tests.conftest import PERSONAS
-from tests.dashboard.conftest import NOW, Campaign, add_entry, add_votes, at
+from tests.dashboard.conftest import NOW, Campaign, add_entry, add_votes, at, summarise
 from tests.factories import ParticipantFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,7 @@ def test_it_takes_the_mean_of_the_two_middle_times_for_an_even_count(campaign: C
         campaign.contest, campaign.entries[0].participant, at(3, 9),
         moderation=Entry.Moderation.APPROVED, decided_at=at(3, 19),
     )  # fmt: skip
+    summarise(campaign.contest)
     figures = dashboard_figures(contest=campaign.contest, now=NOW)
     assert figures.median_decision == timedelta(hours=2, minutes=30)
 
@@ -92,6 +94,22 @@ def test_it_counts_votes_per_day_and_ranks_the_most_voted_photos(campaign: Campa
         ("Le tram au lever du jour", 3),
         ("Bus de nuit", 1),
     ]
+
+
+def test_it_ranks_the_most_shared_public_photos(campaign: Campaign) -> None:
+    first, _second, third = campaign.entries[0], campaign.entries[1], campaign.entries[2]
+    day = date(2026, 11, 2)
+    for visitor, network in (("a", "facebook"), ("b", "facebook"), ("a", "whatsapp")):
+        Share.objects.create(entry=third, network=network, visitor=visitor, day=day)
+    Share.objects.create(entry=first, network="x", visitor="a", day=day)
+    figures = dashboard_figures(contest=campaign.contest, now=NOW)
+    assert [(p.title, p.shares) for p in figures.top_shared] == [
+        (third.title, 3),
+        (first.title, 1),
+    ]
+    Entry.objects.filter(pk=third.pk).update(withdrawn_at=NOW)  # gone from every figure
+    figures = dashboard_figures(contest=campaign.contest, now=NOW)
+    assert [p.title for p in figures.top_shared] == [first.title]
 
 
 def test_it_shows_nothing_but_zeros_for_a_contest_without_entries(contest: Contest) -> None:
@@ -118,6 +136,7 @@ def test_it_makes_the_same_queries_for_ten_times_the_data(
             device="phone", moderation=Entry.Moderation.APPROVED, decided_at=at(4, n % 24),
         )  # fmt: skip
         add_votes(entry, [at(2, n % 24), at(3, n % 24)])
+    summarise(contest)
     with django_assert_num_queries(QUERIES):  # type: ignore[attr-defined]
         dashboard_figures(contest=campaign.contest, now=NOW)
 
@@ -137,6 +156,7 @@ def test_it_answers_the_page_in_as_many_queries_for_ten_times_the_data(
     for n in range(40):
         entry = add_entry(campaign.contest, ParticipantFactory(), at(2, n % 24), device="phone")
         add_votes(entry, [at(2, 12)])
+    summarise(campaign.contest)
     assert count() == small
 
 

@@ -172,6 +172,9 @@ def test_it_draws_badges_in_the_lines_colours_from_a_versioned_stylesheet(
     assert f".line-{tram_1.pk} {{ --line: #007a45; --line-ink: #ffffff; }}" in css.content.decode()
     # A newer feed's colours: a new stylesheet URL, with white on blue kept.
     Line.objects.filter(pk=tram_2.pk).update(colour="#0079bc", text_colour="#ffffff")
+    # An anonymous visitor's photo page is cached (gallery/page_cache.py): a new feed's
+    # colours show on it when it expires (GALLERY_CACHE_SECONDS), as on the gallery.
+    cache.clear()
     again = _get(Client(), reverse("gallery:photo", args=[entry.photo.public_id]))
     new_href = re.search(r'href="(/reseau/naolib-nantes/lignes\.css\?v=\w+)"', again)
     assert new_href and new_href.group(1) != href.group(1)  # a new colour, a new URL
@@ -204,7 +207,8 @@ def test_it_names_the_line_and_stop_in_the_feed_and_the_share_texts(
     assert [c.get("term") for c in item.findall(f"{ATOM}category")] == ["Ligne 2"]
     assert "Ligne 2 · Commerce" in item.findtext(f"{ATOM}content", "")
     page = _get(Client(), reverse("gallery:photo", args=[entry.photo.public_id]))
-    whatsapp = re.search(r'href="https://wa.me/\?text=([^"]+)"', page)
+    share = Client().get(reverse("gallery:share", args=[entry.photo.public_id, "whatsapp"]))
+    whatsapp = re.match(r"https://wa.me/\?text=(.+)", share["Location"])
     assert whatsapp
     assert unquote_plus(whatsapp.group(1)).startswith(
         "Au Commerce — Ligne 2 · Commerce — Photo : Camille D."

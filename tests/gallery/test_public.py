@@ -83,13 +83,13 @@ def test_it_pages_with_a_cursor_and_load_more(
     assert seen == [e.pk for e in reversed(entries)]  # newest first, none twice
     assert third.next_cursor == ""
     for order in ("votes", "discover"):
-        a = selectors.gallery_page(contest_id=contest.pk, size=4, order=order, seed=42)
+        a = selectors.gallery_page(contest_id=contest.pk, size=4, order=order, start=42)
         b = selectors.gallery_page(
-            contest_id=contest.pk, size=4, order=order, seed=42, cursor=a.next_cursor
+            contest_id=contest.pk, size=4, order=order, start=42, cursor=a.next_cursor
         )
         assert sorted(e.pk for e in a.entries + b.entries) == sorted(e.pk for e in entries)
-    other = selectors.gallery_page(contest_id=contest.pk, size=7, order="discover", seed=7)
-    again = selectors.gallery_page(contest_id=contest.pk, size=7, order="discover", seed=7)
+    other = selectors.gallery_page(contest_id=contest.pk, size=7, order="discover", start=7)
+    again = selectors.gallery_page(contest_id=contest.pk, size=7, order="discover", start=7)
     assert [e.pk for e in other.entries] == [e.pk for e in again.entries]  # stable per visitor
 
 
@@ -113,6 +113,33 @@ def test_it_renders_the_gallery_in_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as cached:
         _gallery(Client(), contest)
     assert len(cached) <= 2  # a cache hit: the contest and nothing per photo
+
+
+def test_it_renders_the_photo_page_in_a_fixed_number_of_queries(
+    contest: Contest, approved: Callable[..., Entry], other_entrant: Participant
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    entries = [approved(seed=1), approved(seed=2, participant=other_entrant)]
+    cold, warm = [], []
+    for entry in entries:
+        url = reverse("gallery:photo", args=[entry.photo.public_id])
+        with CaptureQueriesContext(connection) as rendered:
+            assert Client().get(url).status_code == 200
+        with CaptureQueriesContext(connection) as cached:
+            assert Client().get(url).status_code == 200
+        cold.append(len(rendered))
+        warm.append(len(cached))
+    # Whether the photo is public; the entry with what it shows; its renditions.
+    assert cold == [3, 3]
+    assert warm == [1, 1]
+    # A signed-in visitor's page is rendered: the same queries, plus their session, user
+    # and vote.
+    member = Client()
+    member.force_login(other_entrant.user)
+    with CaptureQueriesContext(connection) as signed_in:
+        member.get(reverse("gallery:photo", args=[entries[0].photo.public_id]))
+    assert len(signed_in) == 6
 
 
 def test_it_filters_by_theme(contest: Contest, approved: Callable[..., Entry]) -> None:

@@ -29,6 +29,7 @@ from gallery.services import (
     social_hashtag,
     vote_cast,
 )
+from photos.models import Photo
 from tests.conftest import PERSONAS
 from tests.factories import UserFactory
 from tests.images import gps_exif, photo_bytes
@@ -286,6 +287,15 @@ def test_it_refuses_the_kit_without_the_participants_consent(
 ) -> None:
     entry = approved(seed=1)
     Enrollment.objects.filter(participant=entrant).update(allows_social=False)
+    url = reverse("gallery:social_kit", args=[entry.photo.public_id])
+    assert persona_client("marketing").get(url).status_code == 404
+
+
+def test_it_answers_404_for_the_kit_of_a_photo_whose_original_was_purged(
+    approved: Callable[..., Entry], persona_client: Callable[[str], Client]
+) -> None:
+    entry = approved(seed=1)
+    Photo.objects.filter(pk=entry.photo_id).update(original="")  # as contest.retention does
     url = reverse("gallery:social_kit", args=[entry.photo.public_id])
     assert persona_client("marketing").get(url).status_code == 404
 

@@ -74,6 +74,8 @@ def create_round(
 
 
 def start(client: Client, contest: Contest, round: Round) -> None:
+    """The chair starts the round; the worker's job (its service, as the worker runs it)
+    deals it; the round's page then shows it active."""
     response = post(
         client,
         reverse("jury:round_activate", args=[contest.slug, round.pk]),
@@ -82,7 +84,10 @@ def start(client: Client, contest: Contest, round: Round) -> None:
     )
     assert response.status_code == 200
     round.refresh_from_db()
-    assert round.state == Round.State.ACTIVE, page_text(response)
+    assert round.state == Round.State.STARTING, page_text(response)
+    services.round_start_run(round_id=round.pk)
+    round.refresh_from_db()
+    assert round.state == Round.State.ACTIVE, round.start_error
 
 
 def vote_all(round: Round, vote: Callable[[Task], dict[str, Any]]) -> None:

@@ -164,7 +164,8 @@ def test_it_counts_only_reports_since_a_moderator_kept_the_photo(
 def test_it_rate_limits_reports_from_one_address_and_stores_nothing_more(
     public_entry: Entry, settings: object
 ) -> None:
-    settings.REPORTS_PER_HOUR = 2  # type: ignore[attr-defined]
+    # A visitor who is not signed in is known by their address alone.
+    settings.REPORTS_PER_HOUR_PER_ADDRESS = 2  # type: ignore[attr-defined]
     visitor = Client(enforce_csrf_checks=True)
     for _ in range(2):
         ok = csrf_post(visitor, _url(public_entry), {"reason": "other"}, REMOTE_ADDR="192.0.2.7")

@@ -331,6 +331,7 @@ class Command(BaseCommand):
                     decided_at=now,
                     approved_renditions=renditions_hash(entry.photo.renditions.all()),
                 )
+                services.entry_shuffle_key_give(entry_id=entry.pk, contest_id=entry.contest_id)
                 event_model.objects.create(
                     entry=entry,
                     actor=moderator,

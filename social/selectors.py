@@ -1,0 +1,69 @@
+"""Reads of the relay: marketing's queue of posts for a contest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from photos.models import Rendition
+from social.models import HashtagCandidate, HashtagSource, SocialAccount, SocialPost
+
+QUEUE_SIZE = 200
+State = SocialPost.State
+
+
+@dataclass(frozen=True)
+class PostQueue:
+    to_remove: Sequence[SocialPost]  # Instagram posts to delete by hand
+    failed: Sequence[SocialPost]
+    waiting: Sequence[SocialPost]  # scheduled or being published
+    posted: Sequence[SocialPost]
+    closed: Sequence[SocialPost]  # cancelled or deleted
+    accounts: Sequence[SocialAccount]
+
+
+def post_queue(*, contest_id: int) -> PostQueue:
+    """The contest's latest posts sorted by what marketing has to do about them: two
+    queries whatever their number."""
+    posts = list(
+        SocialPost.objects.filter(entry__contest_id=contest_id)
+        .select_related("entry__photo", "account")
+        .prefetch_related(
+            Prefetch(
+                "entry__photo__renditions",
+                queryset=Rendition.objects.filter(spec="thumb", format="jpeg"),
+                to_attr="thumbs",
+            )
+        )
+        .order_by("-scheduled_at", "-id")[:QUEUE_SIZE]
+    )
+
+    def having(*states: str) -> list[SocialPost]:
+        return [post for post in posts if post.state in states]
+
+    waiting = sorted(having(State.SCHEDULED, State.PUBLISHING), key=lambda p: p.next_attempt_at)
+    return PostQueue(
+        to_remove=having(State.REMOVE_BY_HAND),
+        failed=having(State.FAILED),
+        waiting=waiting,
+        posted=having(State.POSTED),
+        closed=having(State.CANCELLED, State.DELETED),
+        accounts=list(SocialAccount.objects.filter(active=True).order_by("pk")),
+    )
+
+
+def hashtag_candidates(*, contest_id: int) -> list[HashtagCandidate]:
+    """The posts found under the campaign's hashtag, new ones first, latest first."""
+    order: dict[str, int] = {"new": 0, "claimed": 1}
+    found = list(
+        HashtagCandidate.objects.filter(contest_id=contest_id)
+        .select_related("entry")
+        .order_by("-taken_at", "-id")[:QUEUE_SIZE]
+    )
+    return sorted(found, key=lambda c: order.get(c.state, 2))
+
+
+def hashtag_source(*, contest_id: int) -> HashtagSource | None:
+    return HashtagSource.objects.filter(contest_id=contest_id).first()

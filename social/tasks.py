@@ -1,0 +1,59 @@
+"""Thin Celery tasks of the relay: take an id, import the service, call it."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from social.graph import GraphError
+
+
+@shared_task(
+    acks_late=True,  # post_publish claims the row first: a re-run posts nothing
+    reject_on_worker_lost=True,
+    time_limit=180,
+    soft_time_limit=150,
+)
+def publish_post(post_id: int) -> str:
+    from social.services import post_publish
+
+    # Retries are the service's: it puts the post back with a later next_attempt_at, which
+    # the beat job (publish_due_posts) picks up.
+    return post_publish(post_id=post_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(GraphError,),  # raised only for transient errors and rate limits
+    retry_backoff=60,
+    retry_backoff_max=600,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def take_down_post(post_id: int) -> str:
+    from social.services import post_take_down
+
+    return post_take_down(post_id=post_id)
+
+
+@shared_task(ignore_result=True)
+def publish_due_posts() -> int:
+    from social.services import posts_publish_due
+
+    return posts_publish_due()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
+def import_hashtag(contest_id: int) -> int:
+    from social.services import hashtag_import
+
+    # Idempotent: a candidate is recorded once per post (a unique constraint).
+    return hashtag_import(contest_id=contest_id)
+
+
+@shared_task(ignore_result=True)
+def import_hashtags() -> int:
+    from social.services import hashtags_import_due
+
+    return hashtags_import_due()

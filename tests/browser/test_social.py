@@ -1,0 +1,96 @@
+"""Marketing schedules a photo for Instagram from the relay page and finds it in the queue of
+posts, in Chromium at phone and desktop sizes, with axe-core."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from contest.models import Contest, Entry
+from social.models import SocialAccount, SocialPost
+from social.services import account_token_set
+from tests.browser.test_entry_flow import assert_accessible, assert_fits_the_screen
+from tests.browser.test_jury_chair import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_marketing_schedules_a_photo_and_sees_it_in_the_queue(
+    page: Page,
+    context: BrowserContext,
+    live_server: LiveServer,
+    contest: Contest,
+    approved: Callable[..., Entry],
+    marketing: object,
+) -> None:
+    entry = approved(seed=1)
+    account = SocialAccount(name="Réseau Mistral", facebook_page_id="1", instagram_user_id="2")
+    account_token_set(account=account, token="EAAGbrowserTestToken1234")
+    log_in(context, live_server, marketing)
+
+    page.goto(live_server.url + reverse("gallery:relay", args=[contest.slug]))
+    form = page.get_by_role("group", name=f"Publier sur Facebook ou Instagram · {entry.title}")
+    expect(form).to_be_visible()
+    assert_fits_the_screen(page, "relay page with the schedule form")
+    assert_accessible(page, "relay page with the schedule form")
+    form.get_by_label("Réseau").select_option("instagram")
+    form.get_by_label("Recadrage").select_option("carre")
+    form.get_by_role("button", name="Programmer").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Publications sur Facebook et Instagram"
+    )
+    expect(page.get_by_text("est programmée sur Instagram")).to_be_visible()
+    waiting = page.locator("section", has=page.get_by_role("heading", name="En attente"))
+    expect(waiting.get_by_text("Programmée", exact=True)).to_be_visible()
+    assert_fits_the_screen(page, "queue of posts")
+    assert_accessible(page, "queue of posts")
+    post = SocialPost.objects.get()
+    assert (post.network, post.crop) == ("instagram", "carre")
+
+
+def test_the_hashtag_pages_are_accessible(
+    page: Page,
+    context: BrowserContext,
+    live_server: LiveServer,
+    contest: Contest,
+    marketing: object,
+    entrant: object,
+) -> None:
+    from django.utils import timezone
+
+    from social.models import HashtagCandidate
+    from social.services import candidate_claim_token
+
+    candidate = HashtagCandidate.objects.create(
+        contest=contest,
+        media_id="1801",
+        media_type="IMAGE",
+        caption="Mon tram du matin #Couvertures2027 " * 8,
+        media_url="https://cdn.example/1801.jpg",
+        permalink="https://www.instagram.com/p/1801/",
+        taken_at=timezone.now(),
+    )
+    log_in(context, live_server, marketing)
+    page.goto(live_server.url + reverse("social:candidates", args=[contest.slug]))
+    link = page.get_by_label("Lien de revendication à mettre en réponse")
+    claim_url = reverse(
+        "social:claim", args=[contest.slug, candidate_claim_token(candidate_id=candidate.pk)]
+    )
+    expect(link).to_have_value(live_server.url + claim_url)
+    assert_fits_the_screen(page, "hashtag candidates")
+    assert_accessible(page, "hashtag candidates")
+
+    context.clear_cookies()
+    log_in(context, live_server, entrant.user)  # type: ignore[attr-defined]
+    page.goto(live_server.url + claim_url)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Participer avec votre photo Instagram"
+    )
+    expect(page.get_by_label("Titre")).to_be_visible()
+    assert_fits_the_screen(page, "claim page")
+    assert_accessible(page, "claim page")
