@@ -250,6 +250,10 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG and not AWS_STORAGE_BUCKET_N
 PHOTO_ALLOWED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF")
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=25 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
+# WebP has no scaled decode: the covers' worker holds the whole picture (20 MB per megapixel
+# at its peak, bench/covers.py), so 16 MP keeps it under its 400 MB. Phones shoot JPEG or HEIC;
+# a WebP is an export, rarely that large.
+PHOTO_MAX_PIXELS_WEBP = env.int("PHOTO_MAX_PIXELS_WEBP", default=16_000_000)
 PHOTO_MIN_SHORT_SIDE = env.int("PHOTO_MIN_SHORT_SIDE", default=320)
 PHOTO_MAX_ATTEMPTS = 3
 # A job lost with its worker is found by the sweep (every 2 minutes) once the photo has not

@@ -5,6 +5,14 @@ caller says how many pixels the crop must keep (`min_size`) and the decode is sc
 that. The crop is cut from the decoded pixels as stored, before any turn or colour
 conversion, so that those run on the crop only: a 50 MP original needs one decoded image
 at the JPEG's scaled size, not three full-size copies.
+
+WebP and HEIC have no scaled decode in Pillow (a HEIC's embedded thumbnail serves only small
+sizes): the whole photo is decoded first. Measured with bench/covers.py (2026-12): a 12 MP
+WebP peaks at 240 MB and a 12 MP HEIC at 161 MB, but a 50 MP WebP at 852 MB for the mock-up
+and the print file alike, over a worker's 400 MB (Pillow's WebP decoder holds about three
+copies). So WebP originals are capped at PHOTO_MAX_PIXELS_WEBP (16 MP: about 320 MB here)
+at upload; a HEIC from a 48 MP phone stays over the budget (a decoder that scales would fix
+both: libwebp can, libheif only by its thumbnail).
 """
 
 from __future__ import annotations

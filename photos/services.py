@@ -62,6 +62,7 @@ def upload_policy() -> imaging.UploadPolicy:
         max_pixels=settings.PHOTO_MAX_PIXELS,
         min_short_side=settings.PHOTO_MIN_SHORT_SIDE,
         formats=settings.PHOTO_ALLOWED_FORMATS,
+        max_pixels_by_format=(("WEBP", settings.PHOTO_MAX_PIXELS_WEBP),),
     )
 
 

@@ -182,7 +182,7 @@ def _decode(
     with im:
         source_format = im.format or ""
         stored = im.size
-        if stored[0] * stored[1] > policy.max_pixels:
+        if stored[0] * stored[1] > policy.pixel_cap(source_format):
             raise ImageDecodeError("too_many_pixels", f"{stored[0]}x{stored[1]}")
         with decode_errors():
             if source_format == "PNG":

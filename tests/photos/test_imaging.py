@@ -1024,3 +1024,17 @@ def test_it_makes_the_thumb_as_a_full_lanczos_pass_would_look() -> None:
     careful = source.resize(thumb.size, Image.Resampling.LANCZOS)
     assert difference(thumb, careful) < 8
     assert difference(thumb, careful.filter(ImageFilter.GaussianBlur(1))) > 12
+
+
+def test_it_caps_a_webp_lower_than_other_formats_of_the_same_size() -> None:
+    """A WebP is decoded whole (no scaled decode): past its own cap it is refused before
+    decoding, where a JPEG of the same size is taken."""
+    policy = dataclasses.replace(POLICY, max_pixels_by_format=(("WEBP", 1_000_000),))
+    big = photo(1600, 1000)
+    with pytest.raises(ImageRejected) as refused:
+        inspect(encode(big, "WEBP"), policy)
+    assert refused.value.code == "too_many_pixels"
+    assert refused.value.params == {"megapixels": 1.6, "max_megapixels": 1}
+    with pytest.raises(ImageDecodeError):
+        process(encode(big, "WEBP"), policy=policy)
+    assert inspect(encode(big, "JPEG"), policy).width == 1600
