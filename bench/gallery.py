@@ -4,7 +4,7 @@ Run from the project root (PostgreSQL and Redis as in .ci/run, `wrk` from Debian
 present):
 
     .venv/bin/python bench/gallery.py
-    .venv/bin/python bench/gallery.py --photos 20000 --seconds 5     # a quick look
+    .venv/bin/python bench/gallery.py --photos 20000 --rounds 2 --seconds 2   # a quick look
 
 What it does, each phase timed:
 
@@ -36,9 +36,12 @@ What it does, each phase timed:
    median and p95 latency, errors. URLs: the gallery's first page, the deep page, a photo
    page, and the bare views of bench/bench_urls.py (same gunicorn, same middleware, routed
    after the site's URLs, a fixed body of the gallery page's size, and one of the photo
-   page's size: the floor of this server for that many bytes), each measured first and
-   last, the baseline being the mean. Targets (issue 16): gallery requests/s >= 0.7 x the
-   bare view's (first and deep page), photo page >= 0.5 x the bare view of its size.
+   page's size: the floor of this server for that many bytes). After a warm-up, --rounds
+   rounds of every URL (--seconds each), every other round in the reverse order, so that a
+   drift of the machine's load is shared by a page and its bare view; each round gives a
+   ratio, and the result is their median (each round's ratio is printed). Targets (issue
+   16): gallery requests/s >= 0.7 x the bare view's (first and deep page), photo page >=
+   0.5 x the bare view of its size.
 
 The load is anonymous visitors without cookies: each is sent a new CSRF cookie, and gets the
 gallery page or the photo page from the page cache (gallery/page_cache.py). The machine's
@@ -585,13 +588,17 @@ def load(
     args: argparse.Namespace,
     script: Path | None,
     headers: dict[str, str] | None = None,
+    *,
+    warm_up: bool = True,
 ) -> Load:
     if script is not None:
-        run_wrk(url, WARM_UP_SECONDS, args.connections, script, headers)
+        if warm_up:
+            run_wrk(url, WARM_UP_SECONDS, args.connections, script, headers)
         rps, p50, p95, errors = run_wrk(url, args.seconds, args.connections, script, headers)
         tool = "wrk"
     else:
-        run_threads(url, WARM_UP_SECONDS, args.connections, headers)
+        if warm_up:
+            run_threads(url, WARM_UP_SECONDS, args.connections, headers)
         rps, p50, p95, errors = run_threads(url, args.seconds, args.connections, headers)
         tool = "python threads"
     result = Load(label, rps, p50, p95, errors, tool)
@@ -602,6 +609,13 @@ def load(
     return result
 
 
+def warm_up(url: str, args: argparse.Namespace, script: Path | None) -> None:
+    if script is not None:
+        run_wrk(url, WARM_UP_SECONDS, args.connections, script)
+    else:
+        run_threads(url, WARM_UP_SECONDS, args.connections)
+
+
 # --- main --------------------------------------------------------------------------------
 
 
@@ -609,7 +623,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=250_000)
     parser.add_argument("--riders", type=int, default=5_000)
-    parser.add_argument("--seconds", type=int, default=12, help="load per URL, after warm-up")
+    parser.add_argument("--seconds", type=int, default=5, help="load per URL and round")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="rounds of every URL; the ratios are their median"
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--database", default="coverline_bench")
     parser.add_argument(
@@ -655,35 +672,36 @@ def main() -> int:
         if wrk:
             script = tmp / "summary.lua"
             script.write_text(WRK_SCRIPT)
-        results: dict[str, Load] = {}
+        results: dict[str, list[Load]] = {}
         with phase("serve and load", timings):
             server = start_gunicorn(env, port, page_bytes, photo_bytes)
             try:
                 print(
                     f"gunicorn: 2 sync workers on {base}; load: {args.connections} connections,"
-                    f" {args.seconds} s per URL after {WARM_UP_SECONDS} s of warm-up"
+                    f" {args.rounds} rounds of {args.seconds} s per URL after"
+                    f" {WARM_UP_SECONDS} s of warm-up"
                     f" ({'wrk' if wrk else 'python threads: wrk not found'})"
                 )
                 loads_before = os.getloadavg()
-                # The bare views first and last: the baseline is their mean, so that a drift
-                # of the machine's load during the run is shared by both sides.
-                bare_urls = {
-                    "bare_before": BARE_URL,
-                    "bare_after": BARE_URL,
-                    "bare_photo_before": BARE_PHOTO_URL,
-                    "bare_photo_after": BARE_PHOTO_URL,
-                }
-                for key, label in (
-                    ("bare_before", "bare view (gallery bytes)"),
-                    ("bare_photo_before", "bare view (photo bytes)"),
-                    ("first", "gallery, first page"),
-                    ("deep", "gallery, deep page"),
-                    ("photo", "photo page"),
-                    ("bare_photo_after", "bare view (photo), again"),
-                    ("bare_after", "bare view (gallery), again"),
-                ):
-                    url = base + bare_urls.get(key, urls.get(key, ""))
-                    results[key] = load(label, url, args, script)
+                plan = (
+                    ("bare", BARE_URL, "bare view (gallery bytes)"),
+                    ("first", urls["first"], "gallery, first page"),
+                    ("deep", urls["deep"], "gallery, deep page"),
+                    ("bare_photo", BARE_PHOTO_URL, "bare view (photo bytes)"),
+                    ("photo", urls["photo"], "photo page"),
+                )
+                for _key, path, _label in plan:
+                    warm_up(base + path, args, script)
+                # Rounds of every URL, each page measured next to its bare view and every
+                # other round in the reverse order: a drift of the machine's load (other
+                # people's work on shared cores) is shared by a page and its baseline.
+                for number in range(args.rounds):
+                    print(f" round {number + 1}")
+                    ordered = plan if number % 2 == 0 else tuple(reversed(plan))
+                    for key, path, label in ordered:
+                        results.setdefault(key, []).append(
+                            load(label, base + path, args, script, warm_up=False)
+                        )
                 loads_after = os.getloadavg()
             finally:
                 server.terminate()
@@ -692,12 +710,16 @@ def main() -> int:
         if not args.keep:
             drop_database(args.admin_url, args.database)
 
-    bare = (results["bare_before"].requests_per_s + results["bare_after"].requests_per_s) / 2
-    bare_photo = (
-        results["bare_photo_before"].requests_per_s + results["bare_photo_after"].requests_per_s
-    ) / 2
-    ratios = {key: results[key].requests_per_s / bare for key in ("first", "deep")}
-    ratios["photo"] = results["photo"].requests_per_s / bare_photo
+    def rates(key: str) -> list[float]:
+        return [run.requests_per_s for run in results[key]]
+
+    each_round = {
+        "first": [a / b for a, b in zip(rates("first"), rates("bare"), strict=True)],
+        "deep": [a / b for a, b in zip(rates("deep"), rates("bare"), strict=True)],
+        "photo": [a / b for a, b in zip(rates("photo"), rates("bare_photo"), strict=True)],
+    }
+    ratios = {key: statistics.median(values) for key, values in each_round.items()}
+    bare, bare_photo = statistics.median(rates("bare")), statistics.median(rates("bare_photo"))
     by_label = {p.label: p for p in probes}
     first_q = by_label["gallery first page, cold"].queries
     deep_q = by_label["gallery deep page, cold"].queries
@@ -714,10 +736,13 @@ def main() -> int:
         f" after {' '.join(f'{v:.2f}' for v in loads_after)}"
     )
     print(f"Page size: {page_bytes:,} bytes, photo page {photo_bytes:,} (each bare view as many)")
-    print(f"bare view: {bare:.0f} req/s, of the photo's size {bare_photo:.0f} (mean before/after)")
+    print(f"bare view: {bare:.0f} req/s, of the photo's size {bare_photo:.0f} (medians)")
     for key, label in (("first", "first page"), ("deep", "deep page"), ("photo", "photo page")):
-        print(f"ratio {label:<11} / bare: {ratios[key]:.2f}")
-    errors = sum(r.errors for r in results.values())
+        print(
+            f"ratio {label:<11} / bare: {ratios[key]:.2f} (median; rounds:"
+            f" {', '.join(f'{r:.2f}' for r in each_round[key])})"
+        )
+    errors = sum(run.errors for runs in results.values() for run in runs)
     ratio_ok = min(ratios["first"], ratios["deep"]) >= TARGET_RATIO and errors == 0
     photo_ok = ratios["photo"] >= TARGET_PHOTO_RATIO and errors == 0
     queries_ok = deep_q == first_q

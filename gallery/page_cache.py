@@ -45,8 +45,8 @@ shared entry (same key, same expiry). A Redis outage degrades to rendering every
 
 A cached page costs one query, and one round trip: the query is also the connection's
 health check (`_fetch_one`; with CONN_HEALTH_CHECKS Django would first send a `SELECT 1`),
-and on PostgreSQL the photo page's query is a statement prepared once per connection
-(`_execute_one`), as planning it takes ten times longer than running it.
+and on PostgreSQL each is a statement prepared once per connection (`_execute_one`):
+planning the photo page's query takes ten times longer than running it.
 """
 
 from __future__ import annotations
@@ -134,25 +134,27 @@ def _fetch_one(sql: str, params: list[Any], *, prepared: str = "") -> tuple[Any,
 
     Django checks a reused connection with a `SELECT 1` before a request's first query
     (CONN_HEALTH_CHECKS): for a cached page, whose only query this is, that doubles the round
-    trips to the database. So the check is this query: if it fails on a connection reused
-    from an earlier request (the server restarted, a failover, a pooler that dropped the
+    trips to the database. So the check is this query: if it fails (a connection reused
+    from an earlier request after a restart or a failover, a pooler that dropped the
     prepared statement), the connection is closed and the query sent once more on a new one,
     which is what the check would have done.
     """
-    if connection.connection is None or connection.in_atomic_block:
-        return _execute_one(sql, params, prepared=prepared)
-    connection.health_check_done = True
+    if connection.in_atomic_block:  # closing is no way out of a transaction
+        return _execute_one(sql, params)
+    connection.health_check_done = True  # type: ignore[attr-defined]  # not in the stubs
     try:
         return _execute_one(sql, params, prepared=prepared)
     except DatabaseError:
-        logger.info("a reused database connection failed; trying a new one", exc_info=True)
+        logger.info("a database connection failed; trying a new one", exc_info=True)
         connection.close()
-    return _execute_one(sql, params, prepared=prepared)
+    # Once more without a prepared statement: behind a pooler that moves sessions between
+    # server connections (PgBouncer's transaction mode) it may never work.
+    return _execute_one(sql, params)
 
 
 def cache_state(*, slug: str) -> CacheState | None:
     """The public contest's cache state, or None when there is no such public contest."""
-    row = _fetch_one(_CONTEST_SQL, [slug, Contest.Status.DRAFT.value])
+    row = _fetch_one(_CONTEST_SQL, [slug, Contest.Status.DRAFT.value], prepared="gallery_state")
     return CacheState(*row) if row is not None else None
 
 
@@ -233,8 +235,11 @@ def photo_state(*, public_id: UUID) -> PhotoState | None:
     row = _fetch_one(sql, params, prepared="gallery_photo_state")
     if row is None:
         return None
-    *head, votes_open = row
-    return PhotoState(*head, votes_open=bool(votes_open))
+    entry_id, vote_count, contest_id, version, status, show_votes, votes_open = row
+    # SQLite answers 0 or 1 for a boolean.
+    return PhotoState(
+        entry_id, vote_count, contest_id, version, status, show_votes, bool(votes_open)
+    )
 
 
 def cache_seconds(contest: Contest, order: str) -> int:

@@ -351,8 +351,16 @@ def test_the_photo_pages_query_is_prepared_once_per_connection_and_survives_losi
         assert page_cache.photo_state(public_id=public_id) == state
     assert [q["sql"].split()[0] for q in again] == ["EXECUTE"]
     assert len(first) in (1, 2)  # PREPARE, unless an earlier test of this process did
+    contest = entry.contest
+    with CaptureQueriesContext(connection) as gallery:
+        page_cache.cache_state(slug=contest.slug)
+        assert page_cache.cache_state(slug=contest.slug) == page_cache.CacheState(
+            contest.pk, contest.gallery_version, contest.status, contest.show_votes
+        )
+    assert gallery[-1]["sql"].startswith("EXECUTE")
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")  # what a pooler resetting the session does
     assert page_cache.photo_state(public_id=public_id) == state
+    assert page_cache.cache_state(slug=contest.slug) is not None
     assert entry_withdraw(entry_id=entry.pk, participant=entrant)
     assert page_cache.photo_state(public_id=public_id) is None
