@@ -67,7 +67,9 @@ class Broker:
             self.process = None
 
     def queued(self) -> int:
-        return int(redis.Redis(port=self.port).llen("celery"))
+        """Messages waiting in every queue (a photo's job goes to the renditions queue)."""
+        client = redis.Redis(port=self.port)
+        return sum(int(client.llen(queue.name)) for queue in app.conf.task_queues)
 
 
 @pytest.fixture
