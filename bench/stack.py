@@ -176,6 +176,9 @@ class StackConfig:
     email_url: str = "consolemail://"
     # Drop and recreate the database, and flush the broker and cache databases, at start.
     fresh: bool = True
+    # Drop the database when the stack stops (a name of the run's own, as the fault tests'
+    # is: two runs on one PostgreSQL server must never share, or drop, each other's).
+    drop_at_stop: bool = False
     # Where logs, certificates and nginx's files go (a new temporary folder by default).
     workdir: Path | None = None
     # Also the HTTPS port of nginx (0: a free one).
@@ -341,6 +344,8 @@ class Stack:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
             self._kill_group(proc)
+        if self.config.drop_at_stop:
+            self._drop_database()
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Proc:
         proc = Proc(name=name, args=args, env=env, log=self.workdir / f"{name}.log")
@@ -517,6 +522,15 @@ class Stack:
             if not exists:
                 conn.execute(f"CREATE DATABASE {name}")
         self.manage("migrate", "--noinput", quiet=True)
+
+    def _drop_database(self) -> None:
+        import psycopg
+
+        with (
+            contextlib.suppress(psycopg.Error),
+            psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn,
+        ):
+            conn.execute(f"DROP DATABASE IF EXISTS {self.config.database} WITH (FORCE)")
 
     def manage(self, *args: str, quiet: bool = False, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(

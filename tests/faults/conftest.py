@@ -8,6 +8,7 @@ port the tests open (aiosmtpd) or leave closed (the mail server down).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import uuid
@@ -211,7 +212,10 @@ def faults() -> Iterator[Faults]:
     if missing:
         service_missing(missing)
     config = StackConfig(
-        database="coverline_faults",
+        # A database of this run's own, dropped at the end: CI and a developer's run may
+        # share one PostgreSQL server.
+        database=f"coverline_faults_{os.getpid()}",
+        drop_at_stop=True,
         own_redis=True,
         web_workers=2,
         groups={"renditions": 2, "email": 1, "exports": 1, "default": 1},

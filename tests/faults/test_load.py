@@ -30,6 +30,7 @@ def test_it_loses_nothing_and_counts_every_vote_once_under_load(stack_faults: Fa
     targets = report["targets"]
     assert report["accepted"] == 20, report
     assert targets["0 lost"], report
+    assert report["unfinished_at_drain_limit"] == 0, report
     assert targets["0 server errors"], report
     assert targets["burst: each accepted or a clean 429/503"], report
     assert targets["votes counted exactly once"], report["votes"]
