@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from photos.errors import StorageUnavailable
 
@@ -10,10 +11,11 @@ from photos.errors import StorageUnavailable
 @shared_task(
     acks_late=True,  # only because photo_process makes just what is missing
     reject_on_worker_lost=True,
-    # Storage outages last minutes: 1, 2, 4, 8 then every 10 minutes, about an hour in all,
-    # without jitter so that no retry comes at once. After that the photo waits in
-    # "received" and the stuck-photo sweep sends it again.
-    autoretry_for=(StorageUnavailable,),
+    # Storage and database outages last minutes: 1, 2, 4, 8 then every 10 minutes, about an
+    # hour in all, without jitter so that no retry comes at once. After that the photo waits
+    # in "received" and the stuck-photo sweep sends it again. (Celery's Django fixup closes
+    # a broken database connection before the next run.)
+    autoretry_for=(StorageUnavailable, OperationalError, InterfaceError),
     retry_backoff=60,
     retry_backoff_max=600,
     retry_jitter=False,
