@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import time
@@ -43,11 +42,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: bench/ is not a package
+
+from bench.database import database_url, drop_database, recreate_database, server_url  # noqa: E402
 
 TARGET_MS = 300.0
 RIDERS = 5000
@@ -65,32 +65,6 @@ def phase(name: str) -> Iterator[None]:
 
 
 # --- database ------------------------------------------------------------------------------
-
-
-def server_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-def database_url(admin_url: str, name: str) -> str:
-    return urlsplit(admin_url)._replace(path="/" + name).geturl()
-
-
-def recreate_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"--database must be a plain identifier, not {name!r}")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def configure(admin_url: str, name: str, tmp: Path) -> None:

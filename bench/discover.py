@@ -69,6 +69,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: bench/ is not a package
 
 from bench import gallery as bench_gallery  # noqa: E402
+from bench.database import drop_database, recreate_database  # noqa: E402
 
 TARGET_COLD_MS = 20.0
 TARGET_RATIO = 0.5
@@ -386,7 +387,7 @@ def main() -> int:
         tmp = Path(tmp_name)
         with phase("database", timings):
             if not args.reuse:
-                bench_gallery.recreate_database(admin_url, args.database)
+                recreate_database(admin_url, args.database)
             env = bench_gallery.configure(args, tmp)
             bench_gallery.flush_cache(args.cache_url)
         from django.core.management import call_command
@@ -462,7 +463,7 @@ def main() -> int:
                 server.wait(10)
         bench_gallery.flush_cache(args.cache_url)
         if not args.keep:
-            bench_gallery.drop_database(admin_url, args.database)
+            drop_database(admin_url, args.database)
 
     bare = results["bare"][0]
     ratios = {k: results[k][0] / bare for k in ("recent", "first", "deep", "new")}

@@ -78,6 +78,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: bench/ is not a package
 
+from bench.database import database_url, drop_database, recreate_database  # noqa: E402
+
 TARGET_RATIO = 0.7  # the gallery's first and deep pages
 TARGET_PHOTO_RATIO = 0.5
 BARE_URL = "/bench/bare/"  # bench/bench_urls.py
@@ -108,28 +110,6 @@ def phase(name: str, timings: list[tuple[str, float]]) -> Iterator[None]:
 
 
 # --- database ----------------------------------------------------------------------------
-
-
-def recreate_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"--database must be a plain identifier, not {name!r}")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def database_url(admin_url: str, name: str) -> str:
-    parts = urlsplit(admin_url)
-    return parts._replace(path="/" + name).geturl()
 
 
 def configure(args: argparse.Namespace, tmp: Path) -> dict[str, str]:
