@@ -435,7 +435,7 @@ def main() -> int:
             script.write_text(bench_gallery.WRK_SCRIPT)
         cookie = {"Cookie": f"{START_COOKIE}={start_cookie(start)}"}
         with phase("serve and load", timings):
-            server = bench_gallery.start_gunicorn(env, port, page_bytes)
+            server = bench_gallery.start_gunicorn(env, port, page_bytes, page_bytes)
             try:
                 print(
                     f"gunicorn: 2 sync workers on {base}; load: {args.connections} connections,"
