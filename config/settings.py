@@ -256,8 +256,10 @@ PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
 PHOTO_MAX_PIXELS_WEBP = env.int("PHOTO_MAX_PIXELS_WEBP", default=16_000_000)
 PHOTO_MIN_SHORT_SIDE = env.int("PHOTO_MIN_SHORT_SIDE", default=320)
 PHOTO_MAX_ATTEMPTS = 3
-# A job lost with its worker is found by the sweep (every 2 minutes) once the photo has not
-# moved for this long; processing takes at most 3 minutes (the task's time limit).
+# A job lost with its worker, or with the broker's data, is found by the sweep (every 2
+# minutes) once the photo has not moved for this long: processing takes at most 3 minutes
+# (the task's time limit); a photo not yet started is sent again only when the renditions
+# queue holds fewer messages than such photos (photos.services.photos_requeue_stuck).
 PHOTO_STUCK_AFTER = timedelta(minutes=env.int("PHOTO_STUCK_AFTER_MINUTES", default=5))
 # Several 25 MiB photos in one post: spool to disk rather than memory past 2.5 MiB.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -424,6 +426,8 @@ CELERY_TASK_QUEUES = [
 # Exact names win over patterns. Every task of the apps must match one of these lines
 # (tests/config/test_queues.py), so a new task is given its queue on purpose.
 CELERY_TASK_ROUTES = {
+    # The stuck-photo sweep watches the renditions queue, so it must not wait behind it.
+    "photos.tasks.requeue_stuck_photos": {"queue": QUEUE_NAMES["default"]},
     "photos.tasks.*": {"queue": QUEUE_NAMES["renditions"]},
     "notifications.tasks.*": {"queue": QUEUE_NAMES["email"]},
     "covers.tasks.build_package": {"queue": QUEUE_NAMES["exports"]},

@@ -475,7 +475,14 @@ def entry_shuffle_key_give(*, entry_id: int, contest_id: int) -> None:
 
 
 def entry_photo_ready(photo_id: int) -> None:
-    """Hook of the photo worker: remade renditions change what an approval covers, so
-    cached gallery pages must not outlive them."""
-    contest_id = Entry.objects.filter(photo_id=photo_id).values_list("contest_id", flat=True)
+    """Hook of the photo worker: an approved photo's remade renditions are not what its
+    approval covers (it leaves the gallery), so cached gallery pages must not outlive them.
+
+    Only then: a photo awaiting moderation is on no public page before or after, and
+    bumping the version for each one would leave the gallery uncached throughout an upload
+    burst. "My photos", which shows it becoming ready, is never cached.
+    """
+    contest_id = Entry.objects.filter(
+        photo_id=photo_id, moderation=Entry.Moderation.APPROVED
+    ).values_list("contest_id", flat=True)
     Contest.objects.filter(pk__in=contest_id).update(gallery_version=F("gallery_version") + 1)

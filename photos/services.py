@@ -23,6 +23,7 @@ from django.core.files.storage import Storage, default_storage, storages
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from photos import imaging, tasks
 from photos.errors import StorageUnavailable
@@ -304,19 +305,67 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def photos_requeue_stuck() -> int:
-    """Re-enqueues photos that waited too long (a lost message); the database is the truth."""
+    """Sends again the photos whose message was lost; the database is the truth.
+
+    A photo still "processing" well past the task's time limit lost its worker (killed, or
+    its machine gone): it is sent again. A photo still "received" was never started, which
+    is also what a photo waiting its turn behind a backlog looks like: sending those again
+    only lengthens the backlog (issue 12: 125, then 206, under a 552-message queue). So the
+    broker is asked how many messages wait in the photos' queue: each may be one of these
+    photos', so only the photos beyond that many can have lost theirs. The oldest of them
+    go, since the queue is first in, first out; with no backlog, every stale one goes. The
+    others wait for the next sweep. When the broker cannot be asked, nothing is sent (it
+    could not be anyway) and the next sweep tries again.
+    """
+    # Counted before the rows are read: a photo taken from the queue in between is counted
+    # but no longer "received", which errs towards sending fewer.
+    waiting = _photo_jobs_waiting()
+    if waiting is None:
+        return 0
     now = timezone.now()
-    stuck = Photo.objects.filter(
-        status__in=(Photo.Status.RECEIVED, Photo.Status.PROCESSING),
-        updated_at__lt=now - settings.PHOTO_STUCK_AFTER,
-    )
+    stale_before = now - settings.PHOTO_STUCK_AFTER
+    stale = Photo.objects.filter(updated_at__lt=stale_before).values_list("pk", "attempts")
+    dead = stale.filter(status=Photo.Status.PROCESSING).order_by("updated_at", "pk")
+    newest_first = stale.filter(status=Photo.Status.RECEIVED).order_by("-updated_at", "-pk")
+    lost = list(newest_first[waiting:])[::-1]  # sent oldest first, as they came
     count = 0
-    for photo_id, attempts in stuck.values_list("pk", "attempts"):
-        if attempts >= settings.PHOTO_MAX_ATTEMPTS:
-            _fail(photo_id, Photo.Failure.GAVE_UP)
-            continue
-        # Touch it so the next sweep leaves it alone while it waits in the queue.
-        Photo.objects.filter(pk=photo_id).update(updated_at=now)
-        tasks.process_photo.delay_on_commit(photo_id)
-        count += 1
+    for status, photos in ((Photo.Status.PROCESSING, dead), (Photo.Status.RECEIVED, lost)):
+        for photo_id, attempts in photos:
+            if attempts >= settings.PHOTO_MAX_ATTEMPTS:
+                _fail(photo_id, Photo.Failure.GAVE_UP)
+                continue
+            # Touched so the next sweeps leave it alone while its new message waits; only if
+            # no worker took it meanwhile, which would make this message a needless second.
+            if Photo.objects.filter(pk=photo_id, status=status, updated_at__lt=stale_before).update(
+                updated_at=now
+            ):
+                tasks.process_photo.delay_on_commit(photo_id)
+                count += 1
+    if count:
+        logger.info("sent %d stuck photos again (%d jobs were waiting)", count, waiting)
     return count
+
+
+def _photo_jobs_waiting() -> int | None:
+    """Messages waiting in the queue of the photos' task, or None if the broker won't say.
+
+    Waiting only: the ones a worker holds (started, or a retry's countdown) are not counted.
+    """
+    task = tasks.process_photo
+    queue = task.app.amqp.router.route({}, task.name)["queue"].name
+    with task.app.connection_for_read() as connection:
+        try:
+            # One attempt (kombu would otherwise retry for ever); Redis refuses at once.
+            connection.ensure_connection(max_retries=0)
+            # Not passive: an empty queue is no Redis key at all, which a passive declare
+            # reports as a missing queue. Redis and the filesystem broker create nothing.
+            declared = connection.default_channel.queue_declare(queue=queue)
+        except (
+            KombuOperationalError,
+            OSError,
+            *connection.connection_errors,
+            *connection.channel_errors,
+        ):
+            logger.warning("stuck photos: the broker did not answer; none sent", exc_info=True)
+            return None
+    return int(declared.message_count)
