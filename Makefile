@@ -12,7 +12,7 @@ DEV_EMAIL_URL ?= consolemail://
 DEV_ENV := DEBUG=1 PYTHONUNBUFFERED=1 SITE_URL=$(SITE_URL) EMAIL_URL=$(DEV_EMAIL_URL)
 VAR := $(or $(COVERLINE_VAR_DIR),var)
 
-.PHONY: run test lint format messages install demo clean bench stack
+.PHONY: run test lint format messages install demo clean bench stack restore-drill
 
 install: $(VENV)/.installed
 
@@ -82,6 +82,11 @@ bench: install
 # Ctrl-C stops it. `make stack STACK_ARGS="--seed 20"` also makes riders with sessions.
 stack: install messages
 	$(PY) bench/stack.py up $(STACK_ARGS)
+
+# Back up, drop the database and delete photos, restore, check (README "Backups"): needs
+# PostgreSQL on 127.0.0.1:5432 (role coverline, CREATEDB); starts its own moto S3 server.
+restore-drill: install messages
+	$(PY) bench/restore_drill.py $(DRILL_ARGS)
 
 clean:
 	rm -rf var staticfiles

@@ -3,7 +3,8 @@
 Run in the stack's environment (Stack.seed): a contest open for entries and votes, riders
 with a signed-in session each (as a sign-in link leaves them), and public entries to vote on,
 made by the real services (upload, processing, a moderator's approval). Options (a JSON
-object as the only argument): riders, prefix, photos_per_rider, public_entries, contest.
+object as the only argument): riders, prefix, photos_per_rider, public_entries, contest,
+photos (names in shared/data/photos for the public entries, in turn).
 """
 
 from __future__ import annotations
@@ -86,8 +87,9 @@ def rider_make(contest: Contest, email: str) -> dict[str, str]:
     return {"email": email, "session": str(session.session_key)}
 
 
-def public_entries(contest: Contest, count: int) -> list[str]:
-    """`count` approved entries with their renditions; their public ids."""
+def public_entries(contest: Contest, count: int, photos: list[str] | None = None) -> list[str]:
+    """`count` approved entries with their renditions (of `photos`, in turn); public ids."""
+    photos = photos or PUBLIC_PHOTOS
     have = list(
         Entry.objects.filter(contest=contest, moderation=Entry.Moderation.APPROVED).values_list(
             "photo__public_id", flat=True
@@ -103,7 +105,7 @@ def public_entries(contest: Contest, count: int) -> list[str]:
         author = Participant.objects.get(
             user__username=rider_make(contest, f"author{n}@bench.localhost")["email"]
         )
-        name = PUBLIC_PHOTOS[n % len(PUBLIC_PHOTOS)]
+        name = photos[n % len(photos)]
         with (PHOTOS / name).open("rb") as handle:
             upload = File(handle, name=name)
             upload.size = (PHOTOS / name).stat().st_size
@@ -139,7 +141,7 @@ def main(options: dict[str, Any]) -> dict[str, Any]:
     riders = [
         rider_make(contest, f"{prefix}{n}@bench.localhost") for n in range(options.get("riders", 0))
     ]
-    public = public_entries(contest, options.get("public_entries", 0))
+    public = public_entries(contest, options.get("public_entries", 0), options.get("photos"))
     return {"contest": contest.slug, "riders": riders, "public": public}
 
 

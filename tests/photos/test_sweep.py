@@ -207,7 +207,12 @@ def test_it_counts_the_backlog_of_the_dev_runs_filesystem_broker(
     folder.mkdir()
     use_broker(
         "filesystem://localhost/",
-        {"data_folder_in": str(folder), "data_folder_out": str(folder)},
+        {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            # Kombu's default is ./control, in the work tree.
+            "control_folder": str(tmp_path / "control"),
+        },
     )
     waiting, lost = make_photo(seed=1), make_photo(seed=2)
     process_photo.delay(waiting.pk)
