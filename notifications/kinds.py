@@ -26,6 +26,9 @@ KINDS: dict[str, Kind] = {
     "jury/email/reminder": Kind("jury_reminder", _("jury reminders")),
     "moderation/email/approved": Kind("decision", _("news of the photos you sent")),
     "moderation/email/refused": Kind("decision", _("news of the photos you sent")),
+    # What became of a rider's claim of their Instagram post: news of a photo they sent.
+    "social/email/claim_entered": Kind("decision", _("news of the photos you sent")),
+    "social/email/claim_refused": Kind("decision", _("news of the photos you sent")),
     # About the rider's own photo, like a decision; the person in it may opt out of requests.
     "contest/email/release_needed": Kind("release_needed", _("requests for a release")),
     "contest/email/release": Kind("release", _("requests to confirm a photo release")),

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from social.models import SocialAccount, SocialPost
+from social.models import HashtagClaimEvent, SocialAccount, SocialPost
 from social.services import account_token_set
 
 
@@ -99,3 +99,23 @@ class SocialPostAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # scheduled from the relay page, with its checks
+
+
+@admin.register(HashtagClaimEvent)
+class HashtagClaimEventAdmin(admin.ModelAdmin):
+    """The audit log of claims is read-only: history is not edited. Decisions are made on
+    the candidates page, with their checks."""
+
+    list_display = ("created_at", "claim", "action", "actor", "from_state", "to_state", "note")
+    list_filter = ("action",)
+    search_fields = ("claim__handle", "actor__username", "note")
+    raw_id_fields = ("claim", "actor")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -16,6 +16,7 @@ class SocialConfig(AppConfig):
 
         # The posts of a participant's photos in their download, and emptied on erasure.
         from contest.rights import on_participant_data
-        from social.rights import posts_erase, posts_export
+        from social.rights import claims_erase, claims_export, posts_erase, posts_export
 
         on_participant_data("social_posts", export=posts_export, erase=posts_erase)
+        on_participant_data("instagram_claims", export=claims_export, erase=claims_erase)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contest.models import Contest, Theme
+from social.graph import USERNAME_RE
 from social.models import SocialPost
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -35,8 +36,17 @@ class ScheduleForm(forms.Form):
 
 
 class ClaimForm(forms.Form):
-    """What an upload asks, less the file: the image comes from the Instagram post."""
+    """What an upload asks, less the file: the image comes from the Instagram post. And
+    the account it was posted from, which is checked before the post becomes an entry."""
 
+    handle = forms.CharField(
+        label=_("Your Instagram username"),
+        max_length=31,
+        help_text=_("The account this post was published from, as in @camille.photo."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
     title = forms.CharField(label=_("Title"), max_length=80)
     caption = forms.CharField(
         label=_("Description"),
@@ -54,3 +64,19 @@ class ClaimForm(forms.Form):
         theme_field.queryset = contest.themes.all()
         if not contest.themes.exists():
             del self.fields["theme"]
+
+    def clean_handle(self) -> str:
+        handle = str(self.cleaned_data["handle"]).strip().removeprefix("@")
+        # Instagram's rules: letters, digits, periods and underscores, 30 at most.
+        if not USERNAME_RE.fullmatch(handle):
+            raise forms.ValidationError(
+                _(
+                    "An Instagram username has 30 characters at most: letters, digits, "
+                    "periods (.) and underscores (_)."
+                )
+            )
+        return handle.lower()  # Instagram usernames ignore case
+
+
+class RefuseClaimForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)

@@ -7,13 +7,14 @@ tests talk to a stand-in on loopback and production to graph.facebook.com.
 
 References (Meta for Developers): Pages API "Posting to a Page" and the Page Photos edge;
 Instagram Platform "Content Publishing", IG User Media, IG Container, IG User Media Publish,
-IG User Content Publishing Limit, IG Hashtag Search and Recent Media; Graph API "Handling
-Errors" and "Rate Limiting".
+IG User Content Publishing Limit, IG Hashtag Search and Recent Media, IG User Business
+Discovery; Graph API "Handling Errors" and "Rate Limiting".
 """
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,6 +31,9 @@ EXPIRED_TOKEN_CODES = frozenset({190, 102})  # OAuthException: expired, revoked,
 IG_LIMIT_SUBCODE = 2207042
 # "Unsupported request: the object does not exist" (code 100, subcode 33): already deleted.
 MISSING_OBJECT_SUBCODE = 33
+
+# Instagram usernames: letters, digits, periods and underscores, 30 at most.
+USERNAME_RE = re.compile(r"[A-Za-z0-9._]{1,30}")
 
 # A container's status_code (IG Container reference).
 CONTAINER_FINISHED = "FINISHED"
@@ -113,6 +117,24 @@ class PublishingLimit:
     @property
     def reached(self) -> bool:
         return self.usage >= self.total
+
+
+@dataclass(frozen=True)
+class DiscoveredMedia:
+    id: str
+    media_type: str
+    media_url: str
+    permalink: str
+    timestamp: str
+
+
+@dataclass(frozen=True)
+class DiscoveredAccount:
+    """Another business or creator account, as Business Discovery shows it."""
+
+    id: str
+    username: str
+    media: list[DiscoveredMedia]
 
 
 @dataclass(frozen=True)
@@ -241,6 +263,37 @@ class GraphClient:
         paging = data.get("paging") or {}
         following = (paging.get("cursors") or {}).get("after", "") if paging.get("next") else ""
         return media, str(following)
+
+    # --- Instagram Business Discovery ----------------------------------------------------
+
+    def ig_business_discovery(self, *, ig_user_id: str, username: str) -> DiscoveredAccount:
+        """Another Instagram business or creator account and its latest media (the first
+        page), by username. A personal account or an unknown username is an error of the
+        API (GraphError), as is a username that is not one."""
+        if not USERNAME_RE.fullmatch(username):
+            # The username goes inside the field expansion: nothing else may.
+            raise GraphError(message=f"not an Instagram username: {username!r}", code=100)
+        fields = (
+            f"business_discovery.username({username})"
+            "{id,username,media{id,media_type,media_url,permalink,timestamp}}"
+        )
+        data = self._request("GET", ig_user_id, {"fields": fields})
+        found = data.get("business_discovery") or {}
+        rows = (found.get("media") or {}).get("data") or []
+        return DiscoveredAccount(
+            id=str(found.get("id", "")),
+            username=str(found.get("username", username)),
+            media=[
+                DiscoveredMedia(
+                    id=str(row["id"]),
+                    media_type=str(row.get("media_type", "")),
+                    media_url=str(row.get("media_url", "")),
+                    permalink=str(row.get("permalink", "")),
+                    timestamp=str(row.get("timestamp", "")),
+                )
+                for row in rows
+            ],
+        )
 
 
 def _graph_error(state: dict[str, Any]) -> GraphError:

@@ -139,10 +139,16 @@ class HashtagSource(models.Model):
 class HashtagCandidate(models.Model):
     """A public Instagram post found under the campaign's hashtag. Shown to marketing only,
     never publicly: it becomes an entry once its author claims it (signs in, accepts the
-    rules and uses), and then goes through moderation like any upload."""
+    rules and uses, names their Instagram account) and the claim is verified, then goes
+    through moderation like any upload.
+
+    new → awaiting (a claim is open: being checked, verified, or its image failed) →
+    claimed (the entry is made); a refused claim puts it back to new.
+    """
 
     class State(models.TextChoices):
         NEW = "new", pgettext_lazy("hashtag post", "New")
+        AWAITING = "awaiting", pgettext_lazy("hashtag post", "Claim being checked")
         CLAIMED = "claimed", pgettext_lazy("hashtag post", "Claimed")
         DISMISSED = "dismissed", pgettext_lazy("hashtag post", "Dismissed")
 
@@ -178,3 +184,112 @@ class HashtagCandidate(models.Model):
 
     def __str__(self) -> str:
         return self.permalink or self.media_id
+
+
+class HashtagClaim(models.Model):
+    """Someone says a hashtag post is theirs, naming their Instagram account.
+
+    Instagram's hashtag search does not say who posted, so a claim is checked before it
+    becomes an entry: automatically when the account is a business or creator one (Business
+    Discovery lists its media), otherwise by the community manager from the post's page.
+
+    awaiting → verified (the worker makes the entry) → entered | failed (the image could
+    not be fetched: the community manager may retry) ; awaiting | failed → refused.
+    """
+
+    class State(models.TextChoices):
+        AWAITING = "awaiting", pgettext_lazy("hashtag claim", "Awaiting check")
+        VERIFIED = "verified", pgettext_lazy("hashtag claim", "Verified, entry being made")
+        ENTERED = "entered", pgettext_lazy("hashtag claim", "Entry made")
+        FAILED = "failed", pgettext_lazy("hashtag claim", "Image could not be fetched")
+        REFUSED = "refused", pgettext_lazy("hashtag claim", "Refused")
+
+    class VerifiedBy(models.TextChoices):
+        NONE = "", _("Not verified")
+        INSTAGRAM = "instagram", _("Instagram (Business Discovery)")
+        STAFF = "staff", _("Community manager")
+
+    candidate = models.ForeignKey(HashtagCandidate, on_delete=models.CASCADE, related_name="claims")
+    participant = models.ForeignKey(
+        "contest.Participant", on_delete=models.CASCADE, related_name="hashtag_claims"
+    )
+    handle = models.CharField(_("Instagram username"), max_length=30)
+    title = models.CharField(_("title"), max_length=80)
+    caption = models.CharField(_("description"), max_length=300)
+    theme = models.ForeignKey(
+        "contest.Theme", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.AWAITING
+    )
+    verified_by = models.CharField(
+        _("verified by"), max_length=10, choices=VerifiedBy.choices, blank=True, default=""
+    )
+    # What the automatic check found ("a personal account", "not among its posts"), for
+    # the community manager.
+    check_note = models.CharField(_("automatic check"), max_length=500, blank=True)
+    # Why it was refused or failed, shown to the claimant and the community manager.
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # The upload's advice on the image ("too small to print"), shown to the claimant.
+    advice = models.JSONField(default=list, blank=True)
+    entry = models.OneToOneField(
+        "contest.Entry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hashtag_claim",
+    )
+    created_at = models.DateTimeField(_("claimed at"), auto_now_add=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hashtag post claim")
+        verbose_name_plural = _("hashtag post claims")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            # One open claim per post: a second claimant is refused even past the
+            # candidate's own conditional UPDATE.
+            models.UniqueConstraint(
+                fields=("candidate",),
+                condition=~models.Q(state="refused"),
+                name="hashtag_claim_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle} {self.candidate_id} {self.state}"
+
+
+class HashtagClaimEvent(models.Model):
+    """The audit log of claims: who confirmed, refused or retried one, when and why (an
+    automatic verification is recorded too, with no one as its actor)."""
+
+    class Action(models.TextChoices):
+        VERIFIED = "verified", _("Verified by Instagram")
+        CONFIRM = "confirm", _("Confirmed by hand")
+        REFUSE = "refuse", _("Refused")
+        RETRY = "retry", _("Image fetch retried")
+
+    claim = models.ForeignKey(HashtagClaim, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    from_state = models.CharField(_("from"), max_length=10)
+    to_state = models.CharField(_("to"), max_length=10)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("hashtag claim event")
+        verbose_name_plural = _("hashtag claim events")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.action}"

@@ -1,12 +1,14 @@
-"""The relay's posts of a participant's photos, for their download and their account's
-erasure (registered with contest.rights at start-up)."""
+"""The relay's posts of a participant's photos, and their claims of hashtag posts, for their
+download and their account's erasure (registered with contest.rights at start-up)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from contest.models import Participant
-from social.models import HashtagCandidate, SocialPost
+from social.models import HashtagCandidate, HashtagClaim, HashtagClaimEvent, SocialPost
 
 
 def posts_export(participant: Participant) -> list[dict[str, Any]]:
@@ -31,3 +33,35 @@ def posts_erase(participant: Participant) -> None:
     down by the entries' withdrawal, which comes first (contest.rights.participant_erase)."""
     SocialPost.objects.filter(entry__participant=participant).update(caption="")
     HashtagCandidate.objects.filter(entry__participant=participant).update(caption="", media_url="")
+
+
+def claims_export(participant: Participant) -> list[dict[str, Any]]:
+    claims = HashtagClaim.objects.filter(participant=participant).select_related(
+        "candidate__contest"
+    )
+    return [
+        {
+            "contest": claim.candidate.contest.slug,
+            "instagram_post": claim.candidate.permalink,
+            "instagram_username": claim.handle,
+            "title": claim.title,
+            "caption": claim.caption,
+            "state": claim.state,
+            "reason": claim.reason,
+            "claimed_at": claim.created_at.isoformat(),
+        }
+        for claim in claims.order_by("created_at", "pk")
+    ]
+
+
+def claims_erase(participant: Participant) -> None:
+    """Empties what the claims say of the person; a claim still open is closed (no mail:
+    the account is going) and its post open to be claimed again. The audit rows stay."""
+    claims = HashtagClaim.objects.filter(participant=participant)
+    open_claims = claims.exclude(state__in=(HashtagClaim.State.REFUSED, HashtagClaim.State.ENTERED))
+    HashtagCandidate.objects.filter(
+        claims__in=open_claims, state=HashtagCandidate.State.AWAITING
+    ).update(state=HashtagCandidate.State.NEW)
+    open_claims.update(state=HashtagClaim.State.REFUSED, closed_at=timezone.now())
+    claims.update(handle="", title="", caption="", check_note="", reason="")
+    HashtagClaimEvent.objects.filter(claim__participant=participant).update(note="")

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from photos.models import Rendition
-from social.models import HashtagCandidate, HashtagSource, SocialAccount, SocialPost
+from social.models import (
+    HashtagCandidate,
+    HashtagClaim,
+    HashtagSource,
+    SocialAccount,
+    SocialPost,
+)
 
 QUEUE_SIZE = 200
 State = SocialPost.State
@@ -55,14 +61,35 @@ def post_queue(*, contest_id: int) -> PostQueue:
 
 
 def hashtag_candidates(*, contest_id: int) -> list[HashtagCandidate]:
-    """The posts found under the campaign's hashtag, new ones first, latest first."""
-    order: dict[str, int] = {"new": 0, "claimed": 1}
+    """The posts found under the campaign's hashtag: claims to check first, then new ones,
+    latest first. Each has `open_claims` (its claim not refused, at most one) with its
+    claimant: two queries whatever their number."""
+    order: dict[str, int] = {"awaiting": 0, "new": 1, "claimed": 2}
     found = list(
         HashtagCandidate.objects.filter(contest_id=contest_id)
         .select_related("entry")
+        .prefetch_related(
+            Prefetch(
+                "claims",
+                queryset=HashtagClaim.objects.exclude(state=HashtagClaim.State.REFUSED)
+                .select_related("participant")
+                .order_by("-created_at"),
+                to_attr="open_claims",
+            )
+        )
         .order_by("-taken_at", "-id")[:QUEUE_SIZE]
     )
-    return sorted(found, key=lambda c: order.get(c.state, 2))
+    return sorted(found, key=lambda c: order.get(c.state, 3))
+
+
+def hashtag_claim_of(*, candidate_id: int, participant_id: int) -> HashtagClaim | None:
+    """The participant's latest claim of the post, for the claim page."""
+    return (
+        HashtagClaim.objects.filter(candidate_id=candidate_id, participant_id=participant_id)
+        .select_related("entry")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def hashtag_source(*, contest_id: int) -> HashtagSource | None:

@@ -36,6 +36,7 @@ from contest.selectors import entries_public
 from contest.services import EntryDraft, EntryRefused, entry_submit, upload_advice
 from core.errors import ApplicationError
 from gallery.services import social_caption, social_hashtag, social_place
+from notifications.services import message_queue
 from photos import imaging
 from photos.services import originals_storage, upload_policy
 from social import crypto
@@ -47,7 +48,14 @@ from social.graph import (
     GraphClient,
     GraphError,
 )
-from social.models import HashtagCandidate, HashtagSource, SocialAccount, SocialPost
+from social.models import (
+    HashtagCandidate,
+    HashtagClaim,
+    HashtagClaimEvent,
+    HashtagSource,
+    SocialAccount,
+    SocialPost,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -551,13 +559,7 @@ def hashtag_import(*, contest_id: int) -> int:
     """Searches the contest's hashtag on Instagram and records each new image post as a
     candidate; returns how many were new. Errors are recorded on the source; the next run
     (hourly) tries again."""
-    account = (
-        SocialAccount.objects.filter(active=True)
-        .exclude(instagram_user_id="")
-        .exclude(token_encrypted="")
-        .order_by("pk")
-        .first()
-    )
+    account = _instagram_account()
     contest = Contest.objects.filter(pk=contest_id).first()
     hashtag = social_hashtag(contest.slug) if contest else ""
     if account is None or contest is None or not hashtag:
@@ -607,6 +609,13 @@ def hashtag_import(*, contest_id: int) -> int:
                 ).values_list("media_id", flat=True)
             )
             HashtagCandidate.objects.bulk_create(rows, ignore_conflicts=True)
+            # A known post gets its fresh image address: the CDN's expire, and a claim
+            # whose image fetch failed can then be retried.
+            for row in rows:
+                if row.media_id in known:
+                    HashtagCandidate.objects.filter(contest=contest, media_id=row.media_id).exclude(
+                        media_url=row.media_url
+                    ).update(media_url=row.media_url)
             found += len([row for row in rows if row.media_id not in known])
             if not after:
                 break
@@ -627,8 +636,11 @@ def _parse_timestamp(value: str) -> datetime | None:
 
 
 def hashtags_import_due() -> int:
-    """The hourly beat job: one import per contest taking entries."""
+    """The hourly beat job: one import per contest taking entries, and the claims whose
+    job was lost enqueued again."""
     from social.tasks import import_hashtag
+
+    claims_requeue()
 
     open_contests = Contest.objects.filter(status=Contest.Status.OPEN)
     contests = [contest for contest in open_contests if contest.is_accepting_entries()]
@@ -661,38 +673,344 @@ class ClaimRefused(ApplicationError):
     """The post cannot be claimed (taken already, image gone, or a contest rule)."""
 
 
+class ImageFetchTransient(Exception):
+    """Instagram's CDN did not answer (network, time-out, server error): try again later."""
+
+
+Claim = HashtagClaim.State
+# A claim left "verified" this long lost its job (the task retries for ~30 minutes at most).
+CLAIM_STUCK_AFTER = timedelta(hours=1)
+
+
+def _instagram_account() -> SocialAccount | None:
+    """The connected Instagram professional account the relay reads Instagram with."""
+    return (
+        SocialAccount.objects.filter(active=True)
+        .exclude(instagram_user_id="")
+        .exclude(token_encrypted="")
+        .order_by("pk")
+        .first()
+    )
+
+
 def candidate_claim(
     *,
     candidate_id: int,
     participant: Participant,
+    handle: str,
     title: str,
     caption: str,
     theme: Theme | None,
-) -> tuple[Entry, list[str]]:
-    """Makes the candidate its claimant's entry: the image fetched from Instagram at the
-    size offered, checked and stored like an upload (contest.services.entry_submit: rules
-    accepted, limits, moderation). Returns the entry and the upload's advice (such as "too
-    small to print"). Claimed by a conditional UPDATE first: two claimants, one entry.
+) -> HashtagClaim:
+    """Records that `participant` says the post is theirs, posted from the Instagram
+    account `handle`. No entry yet: the claim is checked first (claim_verify, then by hand)
+    because Instagram's hashtag search does not say who posted.
+
+    Claimed by a conditional UPDATE from "new": of two claimants, the second is refused.
     """
-    candidate = HashtagCandidate.objects.select_related("contest").filter(pk=candidate_id).first()
-    if candidate is None or not HashtagCandidate.objects.filter(
-        pk=candidate_id, state=HashtagCandidate.State.NEW
-    ).update(state=HashtagCandidate.State.CLAIMED):
-        raise ClaimRefused(_("This Instagram post was already claimed."))
+    with transaction.atomic():
+        taken = not HashtagCandidate.objects.filter(
+            pk=candidate_id, state=HashtagCandidate.State.NEW
+        ).update(state=HashtagCandidate.State.AWAITING)
+        if taken:
+            raise ClaimRefused(_("This Instagram post was already claimed."))
+        claim = HashtagClaim.objects.create(
+            candidate_id=candidate_id,
+            participant=participant,
+            handle=handle,
+            title=title.strip(),
+            caption=caption.strip(),
+            theme=theme,
+        )
+        from social.tasks import verify_claim
+
+        verify_claim.delay_on_commit(claim.pk)
+    return claim
+
+
+def claim_verify(*, claim_id: int) -> str:
+    """The automatic check: when the claimed account is a business or creator one, Business
+    Discovery lists its latest media; the post among them verifies the claim (and gives a
+    fresh image address, as the CDN's expire). Otherwise the claim waits for the community
+    manager, with what was found. Returns the claim's state ("" if nothing to do).
+
+    Raises GraphError for a transient error or a rate limit (the task retries).
+    """
+    claim = (
+        HashtagClaim.objects.select_related("candidate")
+        .filter(pk=claim_id, state=Claim.AWAITING)
+        .first()
+    )
+    if claim is None:
+        return ""
+    account = _instagram_account()
+    if account is None:
+        return _claim_note(claim, _("No Instagram account is connected: check by hand."))
     try:
-        data = _fetch_image(candidate.media_url)
+        found = account_client(account=account).ig_business_discovery(
+            ig_user_id=account.instagram_user_id, username=claim.handle
+        )
+    except crypto.TokenUnreadable:
+        return _claim_note(claim, _reconnect_message())
+    except GraphError as error:
+        if error.is_transient or error.is_rate_limit:
+            raise
+        logger.info("hashtag claim %s: business discovery: %s", claim_id, error)
+        return _claim_note(
+            claim,
+            _(
+                "Instagram cannot check @%(handle)s automatically (a personal account, or "
+                "no such account): check the post's author by hand."
+            )
+            % {"handle": claim.handle},
+        )
+    media = next((m for m in found.media if m.id == claim.candidate.media_id), None)
+    if media is None:
+        return _claim_note(
+            claim,
+            _("The post is not among the latest posts of @%(handle)s: check by hand.")
+            % {"handle": claim.handle},
+        )
+    with transaction.atomic():
+        verified = HashtagClaim.objects.filter(pk=claim.pk, state=Claim.AWAITING).update(
+            state=Claim.VERIFIED,
+            verified_by=HashtagClaim.VerifiedBy.INSTAGRAM,
+            verified_at=timezone.now(),
+            check_note="",
+        )
+        if not verified:  # decided by hand meanwhile
+            return ""
+        if media.media_url.startswith("https://") or media.media_url.startswith("http://"):
+            HashtagCandidate.objects.filter(pk=claim.candidate_id).update(
+                media_url=media.media_url[:1000]
+            )
+        HashtagClaimEvent.objects.create(
+            claim=claim,
+            actor=None,
+            action=HashtagClaimEvent.Action.VERIFIED,
+            from_state=Claim.AWAITING,
+            to_state=Claim.VERIFIED,
+            note=f"@{found.username}",
+        )
+        from social.tasks import make_claim_entry
+
+        make_claim_entry.delay_on_commit(claim.pk)
+    return Claim.VERIFIED
+
+
+def _claim_note(claim: HashtagClaim, note: str) -> str:
+    HashtagClaim.objects.filter(pk=claim.pk, state=Claim.AWAITING).update(check_note=note[:500])
+    return Claim.AWAITING
+
+
+def claim_confirm(*, claim_id: int, user: User) -> bool:
+    """The community manager saw on Instagram that the post is by the claimed account: the
+    entry is made by the worker. Conditional: of two staff clicking at once, one decides."""
+    with transaction.atomic():
+        confirmed = HashtagClaim.objects.filter(pk=claim_id, state=Claim.AWAITING).update(
+            state=Claim.VERIFIED,
+            verified_by=HashtagClaim.VerifiedBy.STAFF,
+            verified_at=timezone.now(),
+        )
+        if not confirmed:
+            return False
+        claim = HashtagClaim.objects.get(pk=claim_id)
+        HashtagClaimEvent.objects.create(
+            claim=claim,
+            actor=user,
+            action=HashtagClaimEvent.Action.CONFIRM,
+            from_state=Claim.AWAITING,
+            to_state=Claim.VERIFIED,
+            note=f"@{claim.handle}",
+        )
+        from social.tasks import make_claim_entry
+
+        make_claim_entry.delay_on_commit(claim_id)
+    return True
+
+
+def claim_refuse(*, claim_id: int, user: User | None, reason: str) -> bool:
+    """Refuses a claim (not the author, say): the post is open to its real author again,
+    and the claimant is told why by e-mail. Conditional, like claim_confirm."""
+    return _claim_refuse(
+        claim_id=claim_id, user=user, reason=reason, states=(Claim.AWAITING, Claim.FAILED)
+    )
+
+
+def _claim_refuse(
+    *, claim_id: int, user: User | None, reason: str, states: tuple[str, ...]
+) -> bool:
+    reason = reason.strip()[:500]
+    with transaction.atomic():
+        before = ""
+        for state in states:
+            if HashtagClaim.objects.filter(pk=claim_id, state=state).update(
+                state=Claim.REFUSED, reason=reason, closed_at=timezone.now()
+            ):
+                before = state
+                break
+        if not before:
+            return False
+        claim = HashtagClaim.objects.select_related("candidate__contest", "participant__user").get(
+            pk=claim_id
+        )
+        HashtagCandidate.objects.filter(
+            pk=claim.candidate_id, state=HashtagCandidate.State.AWAITING
+        ).update(state=HashtagCandidate.State.NEW)
+        HashtagClaimEvent.objects.create(
+            claim=claim,
+            actor=user,
+            action=HashtagClaimEvent.Action.REFUSE,
+            from_state=before,
+            to_state=Claim.REFUSED,
+            note=reason,
+        )
+        _claim_mail(claim, "social/email/claim_refused")
+    return True
+
+
+def claim_retry(*, claim_id: int, user: User) -> bool:
+    """The community manager tries a failed image fetch again (a fresh image address came
+    with the hourly import, say)."""
+    with transaction.atomic():
+        retried = HashtagClaim.objects.filter(pk=claim_id, state=Claim.FAILED).update(
+            state=Claim.VERIFIED, reason="", verified_at=timezone.now()
+        )
+        if not retried:
+            return False
+        HashtagClaimEvent.objects.create(
+            claim_id=claim_id,
+            actor=user,
+            action=HashtagClaimEvent.Action.RETRY,
+            from_state=Claim.FAILED,
+            to_state=Claim.VERIFIED,
+        )
+        from social.tasks import make_claim_entry
+
+        make_claim_entry.delay_on_commit(claim_id)
+    return True
+
+
+def claim_entry_make(*, claim_id: int, last_try: bool = True) -> str:
+    """Makes a verified claim's entry: the image fetched from Instagram at the size offered,
+    checked and stored like an upload (contest.services.entry_submit: rules accepted,
+    limits, moderation), and the claimant told by e-mail. Returns the claim's state.
+
+    Idempotent: a claim no longer "verified" is left alone, and the entry is made under the
+    claim's row lock, so a job run twice makes one entry. An image gone for good (the CDN
+    address expired, unreadable, too large) fails the claim with its reason; a CDN that
+    does not answer raises ImageFetchTransient for the task to retry, unless `last_try`.
+    """
+    claim = (
+        HashtagClaim.objects.select_related("candidate__contest", "participant__user", "theme")
+        .filter(pk=claim_id)
+        .first()
+    )
+    if claim is None or claim.state != Claim.VERIFIED:
+        return claim.state if claim else ""
+    try:
+        data = _fetch_image(claim.candidate.media_url)
         upload = SimpleUploadedFile("instagram.jpg", data)
         try:
             info = imaging.inspect_upload(upload, size=len(data), policy=upload_policy())
         except imaging.ImageRejected:
             raise ClaimRefused(_("The image of this post cannot be read.")) from None
-        draft = EntryDraft(upload=upload, info=info, title=title, caption=caption, theme=theme)
-        [entry] = entry_submit(contest=candidate.contest, participant=participant, drafts=[draft])
-    except (ClaimRefused, EntryRefused):
-        HashtagCandidate.objects.filter(pk=candidate_id).update(state=HashtagCandidate.State.NEW)
-        raise
-    HashtagCandidate.objects.filter(pk=candidate_id).update(entry=entry)
-    return entry, upload_advice(contest_id=candidate.contest_id, size=(info.width, info.height))
+    except ImageFetchTransient:
+        if not last_try:
+            raise
+        return _claim_fail(claim, _("Instagram did not answer when the image was fetched."))
+    except ClaimRefused as failure:
+        return _claim_fail(claim, failure.message)
+    contest = claim.candidate.contest
+    draft = EntryDraft(
+        upload=upload, info=info, title=claim.title, caption=claim.caption, theme=claim.theme
+    )
+    try:
+        with transaction.atomic():
+            locked = (
+                HashtagClaim.objects.select_for_update()
+                .filter(pk=claim_id, state=Claim.VERIFIED)
+                .exists()
+            )
+            if not locked:  # made by a run that finished first
+                return HashtagClaim.objects.values_list("state", flat=True).get(pk=claim_id)
+            [entry] = entry_submit(contest=contest, participant=claim.participant, drafts=[draft])
+            advice = upload_advice(contest_id=contest.pk, size=(info.width, info.height))
+            # Conditional too: SQLite (the dev run) has no row locks.
+            if not HashtagClaim.objects.filter(pk=claim_id, state=Claim.VERIFIED).update(
+                state=Claim.ENTERED, entry=entry, advice=advice, closed_at=timezone.now()
+            ):
+                transaction.set_rollback(True)
+                return HashtagClaim.objects.values_list("state", flat=True).get(pk=claim_id)
+            HashtagCandidate.objects.filter(pk=claim.candidate_id).update(
+                state=HashtagCandidate.State.CLAIMED, entry=entry
+            )
+            claim.entry, claim.advice = entry, advice
+            _claim_mail(claim, "social/email/claim_entered")
+    except EntryRefused as refused:
+        # A contest rule (its limit of photos, the same photo sent already): the claim is
+        # refused with the rule's words, and the post open again.
+        _claim_refuse(
+            claim_id=claim_id, user=None, reason=refused.message, states=(Claim.VERIFIED,)
+        )
+        return Claim.REFUSED
+    return Claim.ENTERED
+
+
+def _claim_fail(claim: HashtagClaim, reason: str) -> str:
+    HashtagClaim.objects.filter(pk=claim.pk, state=Claim.VERIFIED).update(
+        state=Claim.FAILED, reason=reason[:500]
+    )
+    return Claim.FAILED
+
+
+def _claim_mail(claim: HashtagClaim, template: str) -> None:
+    """Tells the claimant what became of their claim (in the caller's transaction)."""
+    participant = claim.participant
+    contest = claim.candidate.contest
+    token = candidate_claim_token(candidate_id=claim.candidate_id)
+    message_queue(
+        key=f"hashtag-claim:{claim.pk}:{template.rsplit('_', 1)[-1]}",
+        to=participant.email,
+        template=template,
+        context={
+            "credit_name": participant.credit_name,
+            "title": claim.title,
+            "contest_title": contest.title,
+            "handle": claim.handle,
+            "reason": claim.reason if template.endswith("refused") else "",
+            "advice": [str(text) for text in claim.advice],
+            "claim_url": settings.SITE_URL + reverse("social:claim", args=[contest.slug, token]),
+            "my_entries_url": settings.SITE_URL
+            + reverse("contest:my_entries", args=[contest.slug]),
+        },
+        language=participant.language or settings.LANGUAGE_CODE,
+        brand=contest,
+        about=f"hashtag-claim:{claim.pk}",
+    )
+
+
+def claims_requeue(*, now: datetime | None = None) -> int:
+    """Finds the claims whose job was lost (a worker gone) and enqueues it again: the
+    checks never made, the entries never made. Both jobs are idempotent."""
+    from social.tasks import make_claim_entry, verify_claim
+
+    before = (now or timezone.now()) - CLAIM_STUCK_AFTER
+    unchecked = list(
+        HashtagClaim.objects.filter(
+            state=Claim.AWAITING, check_note="", created_at__lt=before
+        ).values_list("pk", flat=True)[:100]
+    )
+    for claim_id in unchecked:
+        verify_claim.delay(claim_id)
+    stuck = list(
+        HashtagClaim.objects.filter(state=Claim.VERIFIED, verified_at__lt=before).values_list(
+            "pk", flat=True
+        )[:100]
+    )
+    for claim_id in stuck:
+        make_claim_entry.delay(claim_id)
+    return len(unchecked) + len(stuck)
 
 
 def _fetch_image(url: str) -> bytes:
@@ -703,9 +1021,14 @@ def _fetch_image(url: str) -> bytes:
     try:
         with urllib.request.urlopen(url, timeout=settings.GRAPH_API_TIMEOUT) as response:  # noqa: S310 - scheme checked
             data: bytes = response.read(limit + 1)
-    except (urllib.error.URLError, TimeoutError, ConnectionError):
-        # Instagram's CDN addresses expire: the next import run has a fresh one.
+    except urllib.error.HTTPError as error:
+        if error.code >= 500 or error.code == 429:
+            raise ImageFetchTransient(f"HTTP {error.code}") from None
+        # Instagram's CDN addresses expire (403, 404): the next import run has a fresh one
+        # while the post is less than a day old.
         raise ClaimRefused(_("The image of this post is no longer available.")) from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        raise ImageFetchTransient(str(error)) from None
     if len(data) > limit:
         raise ClaimRefused(_("The image of this post is too large."))
     return data

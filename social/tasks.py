@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from social.graph import GraphError
 
@@ -57,3 +57,38 @@ def import_hashtags() -> int:
     from social.services import hashtags_import_due
 
     return hashtags_import_due()
+
+
+@shared_task(
+    acks_late=True,  # claim_verify changes an "awaiting" claim only: a re-run does nothing
+    reject_on_worker_lost=True,
+    autoretry_for=(GraphError,),  # raised only for transient errors and rate limits
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def verify_claim(claim_id: int) -> str:
+    from social.services import claim_verify
+
+    # Out of retries, the claim waits for the community manager (the hourly job tries again).
+    return claim_verify(claim_id=claim_id)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,  # claim_entry_make makes the entry under the claim's row lock, once
+    reject_on_worker_lost=True,
+    max_retries=5,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def make_claim_entry(self: Task, claim_id: int) -> str:
+    from social.services import ImageFetchTransient, claim_entry_make
+
+    try:
+        return claim_entry_make(claim_id=claim_id, last_try=self.request.retries >= 5)
+    except ImageFetchTransient as error:
+        # Instagram's CDN did not answer: 1, 2, 4, 8, 16 minutes, then the claim fails.
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from None

@@ -22,5 +22,20 @@ urlpatterns = [
         views.dismiss,
         name="dismiss",
     ),
+    path(
+        "gestion/<slug:slug>/instagram/revendication/<int:claim_id>/confirmer/",
+        views.claim_confirm,
+        name="claim_confirm",
+    ),
+    path(
+        "gestion/<slug:slug>/instagram/revendication/<int:claim_id>/refuser/",
+        views.claim_refuse,
+        name="claim_refuse",
+    ),
+    path(
+        "gestion/<slug:slug>/instagram/revendication/<int:claim_id>/reessayer/",
+        views.claim_retry,
+        name="claim_retry",
+    ),
     path("concours/<slug:slug>/instagram/<str:token>/", views.claim, name="claim"),
 ]

@@ -10,20 +10,18 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contest.models import Contest, Participant
 from contest.selectors import enrollment_current
-from contest.services import EntryRefused
 from contest.views import contest_step
 from core.access import staff_permission_required
 from core.http import AuthenticatedHttpRequest
 from gallery.selectors import public_entry
 from gallery.services import social_hashtag
 from social import selectors, services
-from social.forms import ClaimForm, ScheduleForm
-from social.models import HashtagCandidate, SocialPost
+from social.forms import ClaimForm, RefuseClaimForm, ScheduleForm
+from social.models import HashtagCandidate, HashtagClaim, SocialPost
 
 # The community manager's permission (gallery's relay): whoever relays photos posts them.
 relay_required = staff_permission_required("gallery.relay_photo")
@@ -143,12 +141,72 @@ def dismiss(request: HttpRequest, slug: str, candidate_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("social:candidates", args=[contest.slug]))
 
 
+def _candidate_claim(contest: Contest, claim_id: int) -> HashtagClaim:
+    return get_object_or_404(HashtagClaim, pk=claim_id, candidate__contest=contest)
+
+
+def _candidates_url(contest: Contest) -> str:
+    return reverse("social:candidates", args=[contest.slug])
+
+
+@relay_required
+@require_POST
+def claim_confirm(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
+    contest = _contest(slug)
+    claim = _candidate_claim(contest, claim_id)
+    if services.claim_confirm(claim_id=claim.pk, user=request.user):  # type: ignore[arg-type]
+        messages.success(
+            request,
+            _("Confirmed: the post of @%(handle)s is becoming an entry.")
+            % {"handle": claim.handle},
+        )
+    else:
+        messages.error(request, _("This claim was already decided."))
+    return HttpResponseRedirect(_candidates_url(contest))
+
+
+@relay_required
+@require_POST
+def claim_refuse(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
+    contest = _contest(slug)
+    claim = _candidate_claim(contest, claim_id)
+    form = RefuseClaimForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a short reason for the refusal."))
+    elif services.claim_refuse(
+        claim_id=claim.pk,
+        user=request.user,  # type: ignore[arg-type]
+        reason=form.cleaned_data["reason"],
+    ):
+        messages.success(
+            request,
+            _("Refused: @%(handle)s is told why, and the post may be claimed again.")
+            % {"handle": claim.handle},
+        )
+    else:
+        messages.error(request, _("This claim was already decided."))
+    return HttpResponseRedirect(_candidates_url(contest))
+
+
+@relay_required
+@require_POST
+def claim_retry(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
+    contest = _contest(slug)
+    claim = _candidate_claim(contest, claim_id)
+    if services.claim_retry(claim_id=claim.pk, user=request.user):  # type: ignore[arg-type]
+        messages.success(request, _("The image will be fetched again in a moment."))
+    else:
+        messages.error(request, _("This claim cannot be tried again."))
+    return HttpResponseRedirect(_candidates_url(contest))
+
+
 @contest_step
 @require_http_methods(["GET", "POST"])
 def claim(
     request: AuthenticatedHttpRequest, contest: Contest, participant: Participant, token: str
 ) -> HttpResponse:
-    """The author of an Instagram post makes it their entry, from the link in the reply."""
+    """The author of an Instagram post claims it, from the link in the reply, and later
+    sees what became of the claim (checked, entered, refused) on the same page."""
     candidate_id = services.candidate_from_token(token=token)
     if candidate_id is None:
         raise Http404
@@ -156,6 +214,9 @@ def claim(
     if candidate is None:
         raise Http404
     context: dict[str, Any] = {"contest": contest, "candidate": candidate}
+    mine = selectors.hashtag_claim_of(candidate_id=candidate.pk, participant_id=participant.pk)
+    if mine is not None:
+        return render(request, "social/claim.html", {**context, "claim": mine})
     if candidate.state != HashtagCandidate.State.NEW:
         return render(request, "social/claim.html", {**context, "taken": True})
     if enrollment_current(contest=contest, participant=participant) is None:
@@ -163,33 +224,19 @@ def claim(
     form = ClaimForm(request.POST or None, contest=contest)
     if request.method == "POST" and form.is_valid():
         try:
-            _entry, advice = services.candidate_claim(
+            services.candidate_claim(
                 candidate_id=candidate.pk,
                 participant=participant,
+                handle=form.cleaned_data["handle"],
                 title=form.cleaned_data["title"],
                 caption=form.cleaned_data["caption"],
                 theme=form.cleaned_data.get("theme"),
             )
-        except (services.ClaimRefused, EntryRefused) as refused:
+        except services.ClaimRefused as refused:
             context["refusal"] = refused.message
         else:
-            messages.success(
-                request,
-                # The upload page's message, one photo.
-                ngettext(
-                    "Thank you! Your photo is received. We are preparing it.",
-                    "Thank you! Your %(n)s photos are received. We are preparing them.",
-                    1,
-                )
-                % {"n": 1},
-            )
-            for text in advice:  # too small to print, say: as the upload page tells it
-                messages.warning(
-                    request,
-                    _("%(file)s: %(advice)s")
-                    % {"file": form.cleaned_data["title"], "advice": text},
-                )
-            return HttpResponseRedirect(reverse("contest:my_entries", args=[contest.slug]))
+            # The page, loaded again, tells what happens next.
+            return HttpResponseRedirect(request.path)
     context["form"] = form
     status = 400 if request.method == "POST" else 200
     return render(request, "social/claim.html", context, status=status)

@@ -1,5 +1,6 @@
 """Marketing schedules a photo for Instagram from the relay page and finds it in the queue of
-posts, in Chromium at phone and desktop sizes, with axe-core."""
+posts; a rider claims a hashtag post and marketing confirms it: in Chromium at phone and
+desktop sizes, with axe-core."""
 
 from __future__ import annotations
 
@@ -98,3 +99,33 @@ def test_the_hashtag_pages_are_accessible(
     expect(page.get_by_label("Titre")).to_be_visible()
     assert_fits_the_screen(page, "claim page")
     assert_accessible(page, "claim page")
+
+    # The claim names the Instagram account; the page then says what happens next.
+    page.get_by_label("Votre nom d’utilisateur Instagram").fill("@Camille.Photo")
+    page.get_by_label("Titre").fill("Le tram du matin")
+    page.get_by_label("Description").fill("Un tram sous la pluie.")
+    page.get_by_label("Thème").select_option(label="Saisons")
+    page.get_by_role("button", name="Participer avec cette photo").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Merci ! Votre revendication est enregistrée."
+    )
+    expect(page.get_by_text("publiée depuis @camille.photo")).to_be_visible()
+    assert_fits_the_screen(page, "claim awaiting check")
+    assert_accessible(page, "claim awaiting check")
+
+    # The community manager checks it from the post's page and confirms.
+    context.clear_cookies()
+    log_in(context, live_server, marketing)
+    page.goto(live_server.url + reverse("social:candidates", args=[contest.slug]))
+    expect(page.get_by_text("Revendiquée par @camille.photo")).to_be_visible()
+    check = page.get_by_role(
+        "link", name="Vérifier sur Instagram que la publication est de @camille.photo"
+    )
+    expect(check).to_have_attribute("href", candidate.permalink)
+    expect(page.get_by_label("Motif du refus (envoyé à la personne)")).to_be_visible()
+    assert_fits_the_screen(page, "hashtag candidates with a claim to check")
+    assert_accessible(page, "hashtag candidates with a claim to check")
+    page.get_by_role("button", name="Confirmer : cette publication est de @camille.photo").click()
+    expect(page.get_by_text("Confirmé : la publication de @camille.photo devient")).to_be_visible()
+    expect(page.get_by_text("Vérifiée : la participation est en préparation.")).to_be_visible()
+    assert_accessible(page, "hashtag candidates after the confirmation")

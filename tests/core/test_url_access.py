@@ -125,6 +125,9 @@ ACCESS: dict[str, dict[str, Expected]] = {
     "social:retry": staff_only("marketing", 405),
     "social:mark_removed": staff_only("marketing", 405),
     "social:dismiss": staff_only("marketing", 405),
+    "social:claim_confirm": staff_only("marketing", 405),
+    "social:claim_refuse": staff_only("marketing", 405),
+    "social:claim_retry": staff_only("marketing", 405),
     # A claim link that is not one: the rider's step shows nothing of it.
     "social:claim": rider_step(404),
     # The resumable upload's protocol endpoints: tus creates by POST and resumes by
@@ -172,6 +175,7 @@ def samples(contest: Contest, entrant: Participant, approved: Callable[..., Entr
         "event_id": event.pk,
         "post_id": 999,
         "candidate_id": 999,
+        "claim_id": 999,
         "upload_id": "00000000-0000-4000-8000-000000000000",
     }
 

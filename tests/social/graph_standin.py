@@ -4,7 +4,11 @@ as the documentation shows them, with the documented error object.
 Endpoints (under /v21.0): POST /{page-id}/photos, DELETE /{post-id}, GET /{id}?fields=...,
 POST /{ig-user-id}/media, POST /{ig-user-id}/media_publish,
 GET /{ig-user-id}/content_publishing_limit, GET /ig_hashtag_search,
-GET /{hashtag-id}/recent_media. Anything else answers the API's "unsupported request".
+GET /{hashtag-id}/recent_media,
+GET /{ig-user-id}?fields=business_discovery.username(NAME){...} (Business Discovery: the
+accounts in `business_accounts` are business or creator ones; any other username answers
+the API's "cannot find user" error, as for a personal account). Anything else answers the
+API's "unsupported request".
 
 Scripted failures: `fail(method, edge, code=..., ...)` makes the next matching request answer
 that error once; `expired_tokens` answer every request with OAuthException 190.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -57,6 +62,9 @@ class GraphStandIn:
     hashtags: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Instagram's CDN: the images that media_url addresses point at (GET /cdn/<name>).
     images: dict[str, bytes] = field(default_factory=dict)
+    # Business Discovery: username (lower case) -> its media, newest first, each a dict of
+    # id, media_type, media_url, permalink, timestamp.
+    business_accounts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     calls: list[Call] = field(default_factory=list)
     scripted: list[Scripted] = field(default_factory=list)
@@ -230,6 +238,8 @@ class GraphStandIn:
             del self.posts[parts[0]]
             return 200, {"success": True}
         if method == "GET" and len(parts) == 1:
+            if params.get("fields", "").startswith("business_discovery."):
+                return self._business_discovery(parts[0], params["fields"])
             return self._read(parts[0], params.get("fields", ""))
         return _unsupported(method, path)
 
@@ -295,6 +305,35 @@ class GraphStandIn:
         self.media[media_id] = {"caption": container["caption"], "code": f"C{media_id[-6:]}"}
         self.quota_usage += 1
         return 200, {"id": media_id}
+
+    def _business_discovery(self, ig_user: str, fields: str) -> tuple[int, Any]:
+        found = re.fullmatch(r"business_discovery\.username\(([^)]*)\)\{(.*)\}", fields)
+        if found is None:
+            return _unsupported("GET", ig_user)
+        username, wanted = found.group(1), found.group(2)
+        media = self.business_accounts.get(username.lower())
+        if media is None:
+            return 400, {
+                "error": {
+                    "message": "Invalid user id",
+                    "type": "OAuthException",
+                    "code": 110,
+                    "error_subcode": 2207013,
+                    "is_transient": False,
+                    "error_user_title": "Cannot find User",
+                    "error_user_msg": f"The user with username: {username} cannot be found.",
+                    "fbtrace_id": "AqQq7",
+                }
+            }
+        account: dict[str, Any] = {"id": f"1784{abs(hash(username.lower())) % 10**13:013d}"}
+        if "username" in wanted:
+            account["username"] = username.lower()
+        if "media{" in wanted:
+            account["media"] = {
+                "data": [dict(item) for item in media[:25]],
+                "paging": {"cursors": {"before": "QVFIUk1", "after": "QVFIUlp"}},
+            }
+        return 200, {"business_discovery": account, "id": ig_user}
 
     def _read(self, object_id: str, fields: str) -> tuple[int, Any]:
         if object_id in self.containers:

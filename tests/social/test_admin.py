@@ -59,3 +59,14 @@ def test_it_asks_for_a_token_for_a_new_account(staff: Any) -> None:
     assert response.status_code == 200
     assert "Saisissez le jeton d’accès de la Page." in response.content.decode()
     assert not SocialAccount.objects.exists()
+
+
+def test_the_claims_audit_log_is_shown_and_cannot_be_edited(staff: Any) -> None:
+    from social.models import HashtagClaimEvent
+
+    client = Client()
+    client.force_login(staff)
+    changelist = reverse("admin:social_hashtagclaimevent_changelist")
+    assert client.get(changelist).status_code == 200
+    assert not HashtagClaimEvent.objects.exists()
+    assert client.get(reverse("admin:social_hashtagclaimevent_add")).status_code == 403

@@ -124,3 +124,31 @@ def test_it_finds_a_hashtag_and_its_recent_media(graph: GraphStandIn, client: Gr
 def test_it_refuses_a_base_url_that_is_not_http() -> None:
     with pytest.raises(ValueError):
         GraphClient(base_url="file:///etc", access_token=TOKEN)
+
+
+def test_business_discovery_lists_a_business_accounts_media_and_refuses_the_others(
+    graph: GraphStandIn, client: GraphClient
+) -> None:
+    graph.business_accounts["lumieres.nantes"] = [
+        {
+            "id": "1801",
+            "media_type": "IMAGE",
+            "media_url": "https://cdn.example/1801.jpg",
+            "permalink": "https://www.instagram.com/p/1801/",
+            "timestamp": "2026-12-01T08:00:00+0000",
+        }
+    ]
+    found = client.ig_business_discovery(ig_user_id=IG_USER_ID, username="Lumieres.Nantes")
+    assert found.username == "lumieres.nantes" and found.id
+    assert [(m.id, m.media_url) for m in found.media] == [("1801", "https://cdn.example/1801.jpg")]
+    # A personal account, or no such account: the API's error, not worth a retry.
+    with pytest.raises(GraphError) as personal:
+        client.ig_business_discovery(ig_user_id=IG_USER_ID, username="camille.perso")
+    assert (personal.value.code, personal.value.subcode) == (110, 2207013)
+    assert not personal.value.is_transient and not personal.value.is_rate_limit
+    assert "camille.perso cannot be found" in personal.value.message
+    # Nothing but a username goes into the field expansion.
+    calls = len(graph.calls)
+    with pytest.raises(GraphError):
+        client.ig_business_discovery(ig_user_id=IG_USER_ID, username="a){id}")
+    assert len(graph.calls) == calls

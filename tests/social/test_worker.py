@@ -1,6 +1,6 @@
 """The relay's jobs through a real Celery worker consuming from a real Redis: a post
 scheduled for now is published once on commit, even with the same job sent twice, and a
-withdrawal takes it down."""
+withdrawal takes it down; a claim of a hashtag post is verified and entered once."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.db import transaction
 
-from contest.models import Entry, Participant
+from contest.models import Contest, Entry, Participant
 from contest.rights import entry_withdraw
 from social import tasks
 from social.models import SocialAccount, SocialPost
@@ -51,3 +51,48 @@ def test_the_worker_posts_once_and_takes_the_post_down_on_withdrawal(
     deleted = SocialPost.objects.filter(pk=post.pk, state=SocialPost.State.DELETED)
     _wait(deleted.exists, "the take-down")
     assert graph.posts == {}
+
+
+def test_the_worker_verifies_a_claim_and_makes_its_entry_once(
+    redis_worker: None,
+    graph: GraphStandIn,
+    account: SocialAccount,
+    contest: Contest,
+    entrant: Participant,
+) -> None:
+    from social.models import HashtagCandidate, HashtagClaim
+    from social.services import candidate_claim
+    from tests.images import photo_bytes
+
+    candidate = HashtagCandidate.objects.create(
+        contest=contest,
+        media_id="1801",
+        media_type="IMAGE",
+        media_url=graph.cdn_url("stale.jpg", b""),  # expired: the discovered one is used
+        permalink="https://www.instagram.com/p/1801/",
+    )
+    graph.business_accounts["camille.photo"] = [
+        {
+            "id": "1801",
+            "media_type": "IMAGE",
+            "media_url": graph.cdn_url("1801.jpg", photo_bytes(1080, 1350, seed=3)),
+            "permalink": "https://www.instagram.com/p/1801/",
+            "timestamp": "2026-12-01T08:00:00+0000",
+        }
+    ]
+    with transaction.atomic():  # the jobs go on commit
+        claim = candidate_claim(
+            candidate_id=candidate.pk,
+            participant=entrant,
+            handle="camille.photo",
+            title="Le tram du matin",
+            caption="Un tram sous la pluie.",
+            theme=contest.themes.first(),
+        )
+    entered = HashtagClaim.objects.filter(pk=claim.pk, state=HashtagClaim.State.ENTERED)
+    _wait(entered.exists, "the claim's entry")
+    tasks.make_claim_entry.delay(claim.pk)  # the same job again
+    tasks.verify_claim.delay(claim.pk)
+    time.sleep(1)  # both messages are consumed too
+    assert Entry.objects.filter(participant=entrant).count() == 1
+    assert HashtagCandidate.objects.get().entry == Entry.objects.get()

@@ -1,0 +1,566 @@
+"""Claims of hashtag posts: Instagram's hashtag search does not say who posted, so a claim
+names the claimant's Instagram account and is checked (Business Discovery, or the community
+manager) before a worker makes the entry; nobody gets someone else's post by claiming it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.test import Client
+from django.urls import reverse
+
+from contest.models import Contest, Entry, Participant
+from notifications.models import OutboxMessage
+from social import services
+from social.models import (
+    HashtagCandidate,
+    HashtagClaim,
+    HashtagClaimEvent,
+    SocialAccount,
+)
+from social.services import (
+    candidate_claim,
+    candidate_claim_token,
+    claim_confirm,
+    claim_entry_make,
+    claim_refuse,
+    claim_verify,
+    hashtag_import,
+)
+from tests.http import csrf_post
+from tests.images import photo_bytes
+from tests.mail import deliver_mail
+from tests.races import together
+from tests.social.conftest import IG_USER_ID
+from tests.social.graph_standin import GraphStandIn
+
+pytestmark = pytest.mark.django_db
+
+Claim = HashtagClaim.State
+IMAGE = photo_bytes(1080, 1350, seed=3)
+FRESH = photo_bytes(1080, 1080, seed=4)
+
+
+def _media(graph: GraphStandIn, media_id: str, *, image: bytes = IMAGE) -> dict[str, str]:
+    return {
+        "id": media_id,
+        "caption": f"Mon tram du matin #Couvertures2027 ({media_id})",
+        "media_type": "IMAGE",
+        "media_url": graph.cdn_url(f"{media_id}.jpg", image),
+        "permalink": f"https://www.instagram.com/p/{media_id}/",
+        "timestamp": "2026-12-01T08:00:00+0000",
+    }
+
+
+@pytest.fixture
+def found(graph: GraphStandIn, account: SocialAccount, contest: Contest) -> HashtagCandidate:
+    graph.hashtags["couvertures2027"] = [_media(graph, "1801")]
+    assert hashtag_import(contest_id=contest.pk) == 1
+    return HashtagCandidate.objects.get()
+
+
+def _business(graph: GraphStandIn, username: str, *media_ids: str) -> None:
+    """A business account whose media are `media_ids` (with a fresh CDN address each)."""
+    graph.business_accounts[username] = [
+        {
+            "id": media_id,
+            "media_type": "IMAGE",
+            "media_url": graph.cdn_url(f"fresh-{media_id}.jpg", FRESH),
+            "permalink": f"https://www.instagram.com/p/{media_id}/",
+            "timestamp": "2026-12-01T08:00:00+0000",
+        }
+        for media_id in media_ids
+    ]
+
+
+def _claim_url(contest: Contest, candidate: HashtagCandidate) -> str:
+    return reverse(
+        "social:claim", args=[contest.slug, candidate_claim_token(candidate_id=candidate.pk)]
+    )
+
+
+def _claim(
+    candidate: HashtagCandidate, participant: Participant, handle: str = "camille.photo"
+) -> HashtagClaim:
+    return candidate_claim(
+        candidate_id=candidate.pk,
+        participant=participant,
+        handle=handle,
+        title="Le tram du matin",
+        caption="Un tram sous la pluie.",
+        theme=candidate.contest.themes.first(),
+    )
+
+
+def _post_claim(client: Client, url: str, contest: Contest, **fields: Any) -> Any:
+    data = {
+        "handle": "@Camille.Photo",
+        "title": "Le tram du matin",
+        "caption": "Un tram sous la pluie.",
+        "theme": contest.themes.first().pk,
+        **fields,
+    }
+    return csrf_post(client, url, data)
+
+
+# --- the claim ---------------------------------------------------------------------------
+
+
+def test_the_claim_names_the_instagram_account_and_makes_no_entry_yet(
+    entrant_client: Client, found: HashtagCandidate, contest: Contest, entrant: Participant
+) -> None:
+    url = _claim_url(contest, found)
+    form = entrant_client.get(url).content.decode()
+    assert "Votre nom d’utilisateur Instagram" in form
+    response = _post_claim(entrant_client, url, contest)
+    assert response.status_code == 302 and response["Location"] == url
+    claim = HashtagClaim.objects.get()
+    assert (claim.handle, claim.participant, claim.state) == ("camille.photo", entrant, "awaiting")
+    found.refresh_from_db()
+    assert found.state == HashtagCandidate.State.AWAITING and found.entry is None
+    assert not Entry.objects.exists()
+    page = entrant_client.get(url).content.decode()
+    assert "Merci ! Votre revendication est enregistrée." in page
+    assert "publiée depuis @camille.photo" in page
+    assert "Vous recevrez un e-mail dès que votre photo participera" in page
+
+
+@pytest.mark.parametrize("handle", ["camille photo", "camille!", "a" * 31, "@"])
+def test_it_refuses_a_username_instagram_would_not_allow(
+    handle: str, entrant_client: Client, found: HashtagCandidate, contest: Contest
+) -> None:
+    response = _post_claim(entrant_client, _claim_url(contest, found), contest, handle=handle)
+    assert response.status_code == 400
+    assert "30 caractères au plus : lettres, chiffres, points" in response.content.decode()
+    assert not HashtagClaim.objects.exists()
+
+
+def test_of_two_claimants_the_second_is_told_the_post_is_claimed(
+    entrant_client: Client,
+    persona_client: Any,
+    found: HashtagCandidate,
+    contest: Contest,
+    entrant: Participant,
+    other_entrant: Participant,
+) -> None:
+    url = _claim_url(contest, found)
+    other = persona_client("other_entrant")
+    other_form = other.get(url)  # both have the form open
+    assert other_form.status_code == 200
+    assert _post_claim(entrant_client, url, contest).status_code == 302
+    late = _post_claim(other, url, contest, handle="noe.l")
+    assert "Cette publication Instagram a déjà été revendiquée." in late.content.decode()
+    assert list(HashtagClaim.objects.values_list("participant", flat=True)) == [entrant.pk]
+    with pytest.raises(services.ClaimRefused):
+        _claim(found, other_entrant, "noe.l")
+    # And past the candidate's own guard, the database keeps one open claim per post.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HashtagClaim.objects.create(candidate=found, participant=other_entrant, handle="noe.l")
+
+
+# --- automatic verification --------------------------------------------------------------
+
+
+def test_a_business_account_with_the_post_is_verified_and_the_worker_makes_the_entry(
+    graph: GraphStandIn,
+    found: HashtagCandidate,
+    entrant: Participant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _business(graph, "camille.photo", "1799", "1801")
+    claim = _claim(found, entrant)
+    assert claim_verify(claim_id=claim.pk) == Claim.VERIFIED
+    [call] = graph.calls_to("GET", IG_USER_ID)
+    assert call.params["fields"] == (
+        "business_discovery.username(camille.photo)"
+        "{id,username,media{id,media_type,media_url,permalink,timestamp}}"
+    )
+    claim.refresh_from_db()
+    assert (claim.state, claim.verified_by) == ("verified", "instagram")
+    [event] = HashtagClaimEvent.objects.all()
+    assert (event.action, event.actor, event.note) == ("verified", None, "@camille.photo")
+    found.refresh_from_db()
+    assert "fresh-1801" in found.media_url  # the fresh address, as the CDN's expire
+
+    monkeypatch.setattr(services, "upload_advice", lambda **kw: ["trop petite pour l’impression"])
+    assert claim_entry_make(claim_id=claim.pk) == Claim.ENTERED
+    assert claim_entry_make(claim_id=claim.pk) == Claim.ENTERED  # a re-run makes nothing
+    entry = Entry.objects.get()
+    assert (entry.participant, entry.moderation) == (entrant, Entry.Moderation.PENDING)
+    assert entry.title == "Le tram du matin"
+    assert entry.photo.original_bytes == len(FRESH)
+    claim.refresh_from_db()
+    found.refresh_from_db()
+    assert (claim.state, claim.entry, claim.advice) == (
+        "entered",
+        entry,
+        ["trop petite pour l’impression"],
+    )
+    assert (found.state, found.entry) == (HashtagCandidate.State.CLAIMED, entry)
+
+
+def test_the_claimant_sees_the_entry_and_the_advice_on_the_claim_page(
+    graph: GraphStandIn,
+    entrant_client: Client,
+    found: HashtagCandidate,
+    contest: Contest,
+    entrant: Participant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _business(graph, "camille.photo", "1801")
+    claim = _claim(found, entrant)
+    claim_verify(claim_id=claim.pk)
+    page = entrant_client.get(_claim_url(contest, found)).content.decode()
+    assert "Votre revendication est vérifiée : votre photo est en cours d’enregistrement." in page
+    monkeypatch.setattr(services, "upload_advice", lambda **kw: ["trop petite pour l’impression"])
+    claim_entry_make(claim_id=claim.pk)
+    page = entrant_client.get(_claim_url(contest, found)).content.decode()
+    assert "Votre photo « Le tram du matin » participe." in page
+    assert "trop petite pour l’impression" in page
+    assert reverse("contest:my_entries", args=[contest.slug]) in page
+
+
+def test_a_business_account_without_the_post_waits_for_the_community_manager(
+    graph: GraphStandIn, found: HashtagCandidate, entrant: Participant
+) -> None:
+    _business(graph, "camille.photo", "1799")
+    claim = _claim(found, entrant)
+    assert claim_verify(claim_id=claim.pk) == Claim.AWAITING
+    claim.refresh_from_db()
+    assert claim.state == "awaiting"
+    assert "ne figure pas parmi les dernières publications de @camille.photo" in claim.check_note
+    assert claim_entry_make(claim_id=claim.pk) == Claim.AWAITING  # no entry unverified
+    assert not Entry.objects.exists()
+
+
+def test_a_personal_account_waits_for_the_community_manager(
+    graph: GraphStandIn, found: HashtagCandidate, entrant: Participant
+) -> None:
+    claim = _claim(found, entrant)  # not a business account: the API answers an error
+    assert claim_verify(claim_id=claim.pk) == Claim.AWAITING
+    claim.refresh_from_db()
+    assert "Instagram ne permet pas de vérifier @camille.photo automatiquement" in claim.check_note
+    assert not HashtagClaimEvent.objects.exists() and not Entry.objects.exists()
+
+
+def test_a_transient_api_error_is_raised_for_the_task_to_retry(
+    graph: GraphStandIn, found: HashtagCandidate, entrant: Participant
+) -> None:
+    _business(graph, "camille.photo", "1801")
+    claim = _claim(found, entrant)
+    graph.fail("GET", IG_USER_ID, code=2, message="Service temporarily unavailable", status=503)
+    with pytest.raises(services.GraphError):
+        claim_verify(claim_id=claim.pk)
+    assert HashtagClaim.objects.get().state == "awaiting"
+    assert claim_verify(claim_id=claim.pk) == Claim.VERIFIED  # the retry
+
+
+def test_a_claimant_who_is_not_the_author_gets_no_entry_without_verification(
+    graph: GraphStandIn,
+    found: HashtagCandidate,
+    other_entrant: Participant,
+    marketing: object,
+) -> None:
+    # The real author (camille.photo, business) posted it; Noé names that account anyway.
+    _business(graph, "camille.photo", "1801")
+    _business(graph, "noe.l", "1700")
+    claim = _claim(found, other_entrant, "noe.l")
+    assert claim_verify(claim_id=claim.pk) == Claim.AWAITING
+    assert claim_entry_make(claim_id=claim.pk) == Claim.AWAITING
+    assert not Entry.objects.exists()
+    # The community manager sees whose post it is, and refuses.
+    assert claim_refuse(claim_id=claim.pk, user=marketing, reason="Publiée par un autre compte.")
+    assert claim_entry_make(claim_id=claim.pk) == Claim.REFUSED
+    assert not Entry.objects.exists()
+    found.refresh_from_db()
+    assert found.state == HashtagCandidate.State.NEW  # open to its real author
+
+
+# --- the community manager's decisions ---------------------------------------------------
+
+
+def test_the_candidates_page_lists_claims_awaiting_check_with_the_handle_and_the_post(
+    persona_client: Any, found: HashtagCandidate, contest: Contest, entrant: Participant
+) -> None:
+    claim = _claim(found, entrant)
+    claim_verify(claim_id=claim.pk)
+    page = persona_client("marketing").get(reverse("social:candidates", args=[contest.slug]))
+    text = page.content.decode()
+    assert "Revendiquée par @camille.photo (Camille D.)" in text
+    assert "Vérifier sur Instagram que la publication est de @camille.photo" in text
+    assert found.permalink in text
+    assert "Confirmer : cette publication est de @camille.photo" in text
+    assert reverse("social:claim_refuse", args=[contest.slug, claim.pk]) in text
+    assert "Instagram ne permet pas de vérifier" in text  # what the automatic check found
+
+
+def test_the_community_manager_confirms_a_claim_and_it_is_audited(
+    persona_client: Any,
+    found: HashtagCandidate,
+    contest: Contest,
+    entrant: Participant,
+    marketing: Any,
+) -> None:
+    claim = _claim(found, entrant)
+    claim_verify(claim_id=claim.pk)
+    client = persona_client("marketing")
+    url = reverse("social:claim_confirm", args=[contest.slug, claim.pk])
+    response = csrf_post(client, url, {}, page=reverse("social:candidates", args=[contest.slug]))
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.state, claim.verified_by) == ("verified", "staff")
+    [event] = HashtagClaimEvent.objects.all()
+    assert (event.action, event.actor, event.from_state, event.to_state) == (
+        "confirm",
+        marketing,
+        "awaiting",
+        "verified",
+    )
+    assert claim_entry_make(claim_id=claim.pk) == Claim.ENTERED
+    assert Entry.objects.get().participant == entrant
+
+
+def test_of_two_confirmations_at_once_one_decides(
+    found: HashtagCandidate,
+    contest: Contest,
+    entrant: Participant,
+    marketing: Any,
+    persona_client: Any,
+) -> None:
+    claim = _claim(found, entrant)
+    assert claim_confirm(claim_id=claim.pk, user=marketing)
+    assert not claim_confirm(claim_id=claim.pk, user=marketing)
+    assert not claim_refuse(claim_id=claim.pk, user=marketing, reason="Trop tard.")
+    assert HashtagClaimEvent.objects.count() == 1
+    client = persona_client("marketing")
+    url = reverse("social:claim_confirm", args=[contest.slug, claim.pk])
+    candidates = reverse("social:candidates", args=[contest.slug])
+    csrf_post(client, url, {}, page=candidates)
+    page = client.get(candidates).content.decode()
+    assert "Cette revendication a déjà été traitée." in page
+    assert HashtagClaimEvent.objects.count() == 1
+
+
+def test_the_community_manager_refuses_a_claim_with_a_reason_and_the_claimant_is_told(
+    persona_client: Any,
+    entrant_client: Client,
+    found: HashtagCandidate,
+    contest: Contest,
+    entrant: Participant,
+    marketing: Any,
+) -> None:
+    claim = _claim(found, entrant)
+    client = persona_client("marketing")
+    candidates = reverse("social:candidates", args=[contest.slug])
+    url = reverse("social:claim_refuse", args=[contest.slug, claim.pk])
+    csrf_post(client, url, {"reason": ""}, page=candidates)
+    assert "Indiquez un court motif de refus." in client.get(candidates).content.decode()
+    assert HashtagClaim.objects.get().state == "awaiting"
+
+    csrf_post(client, url, {"reason": "Publiée par @autre.compte."}, page=candidates)
+    claim.refresh_from_db()
+    found.refresh_from_db()
+    assert (claim.state, claim.reason) == ("refused", "Publiée par @autre.compte.")
+    assert found.state == HashtagCandidate.State.NEW
+    [event] = HashtagClaimEvent.objects.all()
+    assert (event.action, event.actor, event.note) == (
+        "refuse",
+        marketing,
+        "Publiée par @autre.compte.",
+    )
+    page = entrant_client.get(_claim_url(contest, found)).content.decode()
+    assert "Votre revendication a été refusée : Publiée par @autre.compte." in page
+    [message] = deliver_mail()
+    assert message.to == ["camille@example.org"]
+    assert message.subject == "Votre revendication d’une publication Instagram a été refusée"
+    assert "Motif : Publiée par @autre.compte." in message.body
+
+
+def test_the_entry_made_is_mailed_through_the_outbox_once(
+    graph: GraphStandIn, found: HashtagCandidate, entrant: Participant, marketing: Any
+) -> None:
+    claim = _claim(found, entrant)
+    claim_confirm(claim_id=claim.pk, user=marketing)
+    claim_entry_make(claim_id=claim.pk)
+    claim_entry_make(claim_id=claim.pk)
+    assert OutboxMessage.objects.filter(template="social/email/claim_entered").count() == 1
+    [message] = deliver_mail()
+    assert message.to == ["camille@example.org"]
+    assert message.subject == "Votre photo Instagram « Le tram du matin » participe"
+    assert "participe au concours « Couvertures 2027 »" in message.body
+    assert len(mail.outbox) == 1
+
+
+# --- the image fetch ---------------------------------------------------------------------
+
+
+def test_an_expired_cdn_address_fails_the_claim_with_its_reason_and_a_retry_works(
+    graph: GraphStandIn,
+    persona_client: Any,
+    entrant_client: Client,
+    found: HashtagCandidate,
+    contest: Contest,
+    entrant: Participant,
+    marketing: Any,
+) -> None:
+    claim = _claim(found, entrant)
+    claim_confirm(claim_id=claim.pk, user=marketing)
+    graph.images.clear()  # Instagram's CDN address expired
+    assert claim_entry_make(claim_id=claim.pk) == Claim.FAILED
+    claim.refresh_from_db()
+    assert claim.reason == "L’image de cette publication n’est plus disponible."
+    assert not Entry.objects.exists()
+    client = persona_client("marketing")
+    candidates = reverse("social:candidates", args=[contest.slug])
+    text = client.get(candidates).content.decode()
+    assert "L’image n’a pas pu être récupérée : L’image de cette publication" in text
+    mine = entrant_client.get(_claim_url(contest, found)).content.decode()
+    assert "l’image n’a pas pu être récupérée sur Instagram : L’image de cette" in mine
+
+    # The hourly import brings a fresh address; the community manager tries again.
+    graph.hashtags["couvertures2027"] = [_media(graph, "1801-bis") | {"id": "1801"}]
+    hashtag_import(contest_id=contest.pk)
+    url = reverse("social:claim_retry", args=[contest.slug, claim.pk])
+    csrf_post(client, url, {}, page=candidates)
+    claim.refresh_from_db()
+    assert claim.state == "verified" and claim.reason == ""
+    assert claim_entry_make(claim_id=claim.pk) == Claim.ENTERED
+    assert Entry.objects.get().participant == entrant
+    actions = list(HashtagClaimEvent.objects.order_by("id").values_list("action", "actor"))
+    assert actions == [("confirm", marketing.pk), ("retry", marketing.pk)]
+
+
+def test_a_cdn_that_does_not_answer_is_retried_then_fails(
+    graph: GraphStandIn, found: HashtagCandidate, entrant: Participant, marketing: Any
+) -> None:
+    claim = _claim(found, entrant)
+    claim_confirm(claim_id=claim.pk, user=marketing)
+    # A port nothing listens on: the connection is refused.
+    HashtagCandidate.objects.filter(pk=found.pk).update(media_url="http://127.0.0.1:9/a.jpg")
+    with pytest.raises(services.ImageFetchTransient):
+        claim_entry_make(claim_id=claim.pk, last_try=False)
+    assert HashtagClaim.objects.get().state == "verified"
+    assert claim_entry_make(claim_id=claim.pk, last_try=True) == Claim.FAILED
+    assert "Instagram n’a pas répondu" in HashtagClaim.objects.get().reason
+
+
+def test_a_contest_rule_refuses_the_claim_and_tells_the_claimant(
+    graph: GraphStandIn,
+    found: HashtagCandidate,
+    contest: Contest,
+    entrant: Participant,
+    marketing: Any,
+) -> None:
+    claim = _claim(found, entrant)
+    claim_confirm(claim_id=claim.pk, user=marketing)
+    Contest.objects.filter(pk=contest.pk).update(status=Contest.Status.JUDGING)
+    assert claim_entry_make(claim_id=claim.pk) == Claim.REFUSED
+    claim.refresh_from_db()
+    assert claim.reason  # the rule's own words
+    assert HashtagCandidate.objects.get().state == HashtagCandidate.State.NEW
+    assert not Entry.objects.exists()
+    assert OutboxMessage.objects.filter(template="social/email/claim_refused").count() == 1
+
+
+def test_a_lost_job_is_found_again(
+    found: HashtagCandidate, entrant: Participant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from social import tasks
+
+    sent: list[tuple[str, int]] = []
+    monkeypatch.setattr(tasks.verify_claim, "delay", lambda pk: sent.append(("verify", pk)))
+    monkeypatch.setattr(tasks.make_claim_entry, "delay", lambda pk: sent.append(("make", pk)))
+    claim = _claim(found, entrant)
+    assert services.claims_requeue() == 0  # just made: its job is on its way
+    later = timezone.now() + timedelta(hours=2)
+    assert services.claims_requeue(now=later) == 1
+    HashtagClaim.objects.filter(pk=claim.pk).update(state="verified", verified_at=timezone.now())
+    assert services.claims_requeue(now=later) == 1
+    assert sent == [("verify", claim.pk), ("make", claim.pk)]
+
+
+# --- races at the same instant (PostgreSQL) ----------------------------------------------
+
+
+def _postgres() -> None:
+    from django.db import connection
+
+    from tests.conftest import service_missing
+
+    if connection.vendor != "postgresql":
+        service_missing("PostgreSQL (DATABASE_URL)")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_of_two_claimants_at_the_same_instant_one_claims(
+    found: HashtagCandidate, entrant: Participant, other_entrant: Participant
+) -> None:
+    _postgres()
+    outcomes, errors = together(
+        lambda: _claim(found, entrant),
+        lambda: _claim(found, other_entrant, "noe.l"),
+        refusal=services.ClaimRefused,
+    )
+    assert errors == []
+    assert sorted(type(o).__name__ for o in outcomes) == ["ClaimRefused", "HashtagClaim"]
+    assert HashtagClaim.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_of_two_staff_deciding_at_the_same_instant_one_decides(
+    found: HashtagCandidate, entrant: Participant, marketing: Any, staff: Any
+) -> None:
+    _postgres()
+    claim = _claim(found, entrant)
+    outcomes, errors = together(
+        lambda: claim_confirm(claim_id=claim.pk, user=marketing),
+        lambda: claim_confirm(claim_id=claim.pk, user=staff),
+        lambda: claim_refuse(claim_id=claim.pk, user=staff, reason="Pas de lui."),
+        refusal=Exception,
+    )
+    assert errors == []
+    assert sorted(outcomes, key=bool) == [False, False, True]
+    assert HashtagClaimEvent.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_of_the_entry_job_at_the_same_instant_make_one_entry(
+    graph: GraphStandIn, found: HashtagCandidate, entrant: Participant, marketing: Any
+) -> None:
+    _postgres()
+    claim = _claim(found, entrant)
+    claim_confirm(claim_id=claim.pk, user=marketing)
+    outcomes, errors = together(
+        lambda: claim_entry_make(claim_id=claim.pk),
+        lambda: claim_entry_make(claim_id=claim.pk),
+        refusal=services.ClaimRefused,
+    )
+    assert errors == [] and outcomes == [Claim.ENTERED, Claim.ENTERED]
+    assert Entry.objects.count() == 1
+    assert OutboxMessage.objects.filter(template="social/email/claim_entered").count() == 1
+
+
+def test_the_claims_are_in_the_download_and_erased_with_the_account(
+    found: HashtagCandidate, entrant: Participant
+) -> None:
+    from contest.rights import participant_data, participant_erase
+
+    claim = _claim(found, entrant)
+    data, _files = participant_data(participant=entrant)
+    [exported] = data["instagram_claims"]
+    assert (exported["instagram_username"], exported["state"]) == ("camille.photo", "awaiting")
+    participant_erase(participant=entrant)
+    claim.refresh_from_db()
+    assert (claim.handle, claim.title, claim.state) == ("", "", "refused")
+    assert HashtagCandidate.objects.get().state == HashtagCandidate.State.NEW
+    assert not OutboxMessage.objects.filter(template="social/email/claim_refused").exists()
