@@ -32,17 +32,19 @@ Measured, in one run:
 2. load, on gunicorn with 2 sync workers and Redis (bench/gallery.py's helpers): the
    'recent' first page (reference), a returning visitor's discover first page (their
    signed start cookie) and a deep page, all served from the page cache; and, for
-   information, new visitors without a cookie, each handed the next start (mostly cache
-   misses). Baseline: the bare view with as many bytes. The load is cut in --rounds turns
-   taking every URL in turn, so that a change of the machine's load (it is shared) falls on
+   information, new visitors without a cookie, each handed the next start in turn (cache
+   misses until the starts come round again: a lap is ~5,200 visitors at 250,000 photos).
+   Baseline: the bare view with as many bytes. The load is cut in --rounds turns taking
+   every URL in turn, so that a change of the machine's load (it is shared) falls on
    all alike. Target: cached discover >= 0.5 x the bare view's requests/s.
 3. fairness, with gallery.discover over the keys read from the database (the public
    photos, in key order):
    - each photo's share of first pages: on how many of the 65,536 buckets' first pages it
      is (exact, every bucket counted once): max/min;
-   - 10,000 simulated new visitors (starts as the site hands them out): first-page
-     appearances per photo, max/min; and the same with random starts, and with the former
-     order, for comparison;
+   - 10,000 simulated new visitors (starts as the site hands them out: in turn, whole
+     pages one after the other round the gallery): first-page appearances per photo,
+     max/min, beside the floor of whole counts; and the same with the golden-ratio bucket
+     starts handed out before, with random starts, and with the former order;
    - the same at 25,000 photos (the gallery as it was after 25,000 approvals), and at
      250,000 with one photo in ten withdrawn.
    Target: max/min of first-page appearances <= 1.5.
@@ -79,6 +81,15 @@ EARLIER = 25_000
 OLD_MULTIPLIER = 2654435761
 OLD_MODULUS = 2147483647
 OLD_SEEDS = 1_000_000
+
+
+def floor_ratio(mean: float) -> float:
+    """The best max/min of whole counts around `mean`: some photos are seen floor(mean)
+    times, some ceil(mean), when the mean is not whole."""
+    low = int(mean)
+    if mean == low:
+        return 1.0
+    return (low + 1) / low if low else float("inf")
 
 
 def ratio(counts: Sequence[int]) -> float:
@@ -188,14 +199,18 @@ def cold(contest: Any, keys: Sequence[int], visitors: int) -> dict[str, tuple[fl
         assert response.status_code == 200
         record("view, deep page", ms, queries)
         ms, queries, _page = timed(
-            lambda s=start: (
-                selectors.gallery_page(contest_id=contest.pk, order="discover", start=s).entries
+            lambda s=start: selectors.gallery_tiles(
+                selectors.gallery_page(
+                    contest_id=contest.pk, order="discover", start=s, grid=True
+                ).entries
             )
         )
         record("selector, first page", ms, queries)
         ms, queries, _page = timed(
-            lambda k=cursor: (
-                selectors.gallery_page(contest_id=contest.pk, order="discover", cursor=k).entries
+            lambda k=cursor: selectors.gallery_tiles(
+                selectors.gallery_page(
+                    contest_id=contest.pk, order="discover", cursor=k, grid=True
+                ).entries
             )
         )
         record("selector, deep page", ms, queries)
@@ -248,13 +263,19 @@ def fairness(keys: Sequence[int], contest_id: int) -> dict[str, str]:
     out["share of the 65,536 buckets' first pages, max/min"] = (
         f"{ratio(shares):.3f} ({min(shares)}..{max(shares)} buckets)"
     )
-    site_starts = [discover.visitor_start(n) for n in range(1, VISITORS + 1)]
+    # As gallery.services.discover_visitor_start hands them out: in turn, whole pages.
+    site_starts = [discover.round_robin_start(keys, n, size) for n in range(1, VISITORS + 1)]
     seen = list(discover.appearances(keys, site_starts, size).values())
     out["ratio"] = ratio(seen)
     mean = VISITORS * size / len(keys)
     out[f"{VISITORS:,} visitors, appearances max/min"] = (
-        f"{ratio(seen):.2f} ({min(seen)}..{max(seen)}, mean {mean:.2f}; photos never shown:"
-        f" {seen.count(0)})"
+        f"{ratio(seen):.2f} ({min(seen)}..{max(seen)}, mean {mean:.2f}, floor"
+        f" {floor_ratio(mean):.2f}; photos never shown: {seen.count(0)})"
+    )
+    former_starts = [discover.visitor_start(n) for n in range(1, VISITORS + 1)]
+    seen_former = list(discover.appearances(keys, former_starts, size).values())
+    out[f"{VISITORS:,} visitors, golden-ratio bucket starts (before)"] = (
+        f"{ratio(seen_former):.2f} ({min(seen_former)}..{max(seen_former)})"
     )
     random_starts = [
         discover.bucket_start(secrets.randbelow(discover.KEY_SPACE)) for _ in site_starts
@@ -285,11 +306,15 @@ def fairness(keys: Sequence[int], contest_id: int) -> dict[str, str]:
             .order_by("decided_at", "id")
             .values_list("shuffle_key", flat=True)[:EARLIER]
         )
-        seen_earlier = list(discover.appearances(earlier, site_starts, size).values())
+        earlier_starts = [
+            discover.round_robin_start(earlier, n, size) for n in range(1, VISITORS + 1)
+        ]
+        seen_earlier = list(discover.appearances(earlier, earlier_starts, size).values())
         out["ratio_earlier"] = ratio(seen_earlier)
         out[f"{VISITORS:,} visitors at {EARLIER:,} photos, max/min"] = (
             f"{ratio(seen_earlier):.2f} ({min(seen_earlier)}..{max(seen_earlier)},"
-            f" mean {VISITORS * size / EARLIER:.1f})"
+            f" mean {VISITORS * size / EARLIER:.1f}, floor"
+            f" {floor_ratio(VISITORS * size / EARLIER):.2f})"
         )
     kept = [k for i, k in enumerate(keys) if i % 10 != 3]
     out["one photo in ten withdrawn: share of first pages, max/min"] = (
@@ -382,6 +407,7 @@ def main() -> int:
 
     timings: list[tuple[str, float]] = []
     total = time.perf_counter()
+    load_before = os.getloadavg()  # the machine is shared: say how busy it was
     phase = bench_gallery.phase
     with tempfile.TemporaryDirectory(prefix="coverline-bench-discover-") as tmp_name:
         tmp = Path(tmp_name)
@@ -470,6 +496,12 @@ def main() -> int:
     print()
     print("Phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in timings))
     print(f"Total: {time.perf_counter() - total:.1f} s")
+    print(
+        "Machine load average (1, 5, 15 min): at the start "
+        + " / ".join(f"{x:.1f}" for x in load_before)
+        + ", at the end "
+        + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
     print()
     print_cold(cold_figures, args.visitors_cold)
     print(f"Page size: {page_bytes:,} bytes (the bare view answers as many)")

@@ -7,15 +7,20 @@ it, round past the top to the lowest keys, and stops when back at the start: eac
 range of keys, one index range scan whatever the size of the gallery, and the whole scroll
 shows every photo once, in an order that is the visitor's own and does not move.
 
-Starts are not arbitrary points but the first key of one of BUCKETS equal buckets: two
-visitors of the same bucket see the same pages, which is what makes a page cacheable. A
+A start is either the first key of one of BUCKETS equal buckets (`bucket_start`: a random
+start, and the starts handed out before the turns below) or a photo's key (the turns): two
+visitors of the same start see the same pages, which is what makes a page cacheable. A
 photo is on the first page of every bucket whose start falls in the stretch of key space
 just below it, the `size` gaps before its key: with near-equal gaps and a bucket far
 narrower than a page of photos, every photo is on about as many first pages as any other.
 
-New visitors are handed starts along the same golden-ratio sequence as keys
-(`visitor_start`), so that any number of visitors, 10 or 10,000, are spread evenly over the
-buckets rather than bunched by chance.
+New visitors are handed starts in turn (`round_robin_rank`): the n-th new visitor of a
+contest starts at the photo ranked (n - 1) * size in key order, so that consecutive new
+visitors' first pages follow each other round the whole gallery without overlap, and every
+photo is on a first page as often as any other, give or take one. A start is then a photo's
+key; `bucket_start` gives one when the turn cannot be counted (no shared cache), and
+`visitor_start` spreads the starts of numbered visitors over the buckets (the bench's
+returning visitors).
 """
 
 from __future__ import annotations
@@ -36,7 +41,10 @@ __all__ = [
     "cursor_of",
     "exposure",
     "first_page",
+    "page_starts",
     "parse_cursor",
+    "round_robin_rank",
+    "round_robin_start",
     "scroll",
     "segments",
     "visitor_start",
@@ -101,9 +109,16 @@ def parse_cursor(cursor: str) -> Position | None:
     if not sep or not start.isdigit() or not last.isdigit() or len(cursor) > 24:
         return None
     begin, after = int(start), int(last)
-    if begin >= KEY_SPACE or begin % BUCKET_WIDTH or after >= KEY_SPACE:
+    if begin >= KEY_SPACE or after >= KEY_SPACE:
         return None
     return Position(start=begin, after=after)
+
+
+def round_robin_rank(number: int, count: int, size: int) -> int:
+    """The rank, in key order, of the photo the `number`-th new visitor (from 1) starts at,
+    among `count` photos: whole pages one after the other, round the gallery and on, each
+    turn taking up where the one before stopped, so that no photo is left out."""
+    return ((number - 1) * size) % count if count else 0
 
 
 # --- the same order over a list of keys: for tests, the fairness figures and the bench ------
@@ -160,6 +175,16 @@ def exposure(keys: Sequence[int], size: int) -> list[int]:
         else:
             counts.append(starts_up_to(key) + BUCKETS - starts_up_to(below))
     return counts
+
+
+def page_starts(keys: Sequence[int], size: int) -> list[int]:
+    """The keys at ranks 0, size, 2 * size... of `keys` (sorted): where whole pages start."""
+    return list(keys[::size])
+
+
+def round_robin_start(keys: Sequence[int], number: int, size: int) -> int:
+    """The start of the `number`-th new visitor over `keys` (sorted), as the site hands it."""
+    return keys[round_robin_rank(number, len(keys), size)] if keys else 0
 
 
 def appearances(keys: Sequence[int], starts: Iterable[int], size: int) -> dict[int, int]:

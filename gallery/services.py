@@ -290,18 +290,42 @@ def _share_image_store(
     return default_storage.save(name, ContentFile(encode_jpeg(card)))
 
 
-# The count of new "discover" visitors, in the shared cache: one atomic INCR across workers.
+# The count of a contest's new "discover" visitors, in the shared cache: one atomic INCR
+# across workers. And its whole-page starts, read again now and then: approvals between two
+# reads put a few photos in pages already counted, which only blurs the turns a little.
 DISCOVER_VISITORS_KEY = "gallery:discover-visitors"
+DISCOVER_STARTS_KEY = "gallery:discover-starts"
+DISCOVER_STARTS_SECONDS = 600
 
 
-def discover_visitor_start() -> int:
-    """Where the next new "discover" visitor starts (gallery.discover.visitor_start): new
-    visitors are numbered, so that their starts are spread evenly over the gallery. Without
-    the shared cache, a random start: as fair on average, only less even."""
+def discover_visitor_start(*, contest_id: int) -> int:
+    """Where the next new "discover" visitor of the contest starts: at the photo following
+    the previous new visitor's first page (gallery.discover.round_robin_rank), so that
+    consecutive visitors' first pages show the whole gallery in turn, and the same starts
+    come back lap after lap (their pages shared in the page cache). Without the shared
+    cache, a random start: as fair on average, only less even, and never an error."""
+    size = selectors.PAGE_SIZE
+    counter = f"{DISCOVER_VISITORS_KEY}:{contest_id}"
+    starts_key = f"{DISCOVER_STARTS_KEY}:{contest_id}:{size}"
     try:
-        cache.add(DISCOVER_VISITORS_KEY, 0, timeout=None)
-        number = cache.incr(DISCOVER_VISITORS_KEY)
+        cache.add(counter, 0, timeout=None)
+        number = cache.incr(counter)
+        starts = cache.get(starts_key)
     except Exception:  # the cache is down (or the key was evicted between add and incr)
         logger.warning("cache unavailable for the discover visitor count", exc_info=True)
-        number = secrets.randbelow(discover.KEY_SPACE)
-    return discover.visitor_start(number)
+        return discover.bucket_start(secrets.randbelow(discover.KEY_SPACE))
+    if not isinstance(starts, selectors.DiscoverStarts):
+        starts = selectors.discover_page_starts(contest_id=contest_id, size=size)
+        try:
+            cache.set(starts_key, starts, DISCOVER_STARTS_SECONDS)
+        except Exception:
+            logger.warning("cache unavailable for the discover starts", exc_info=True)
+    if not starts.starts:
+        return 0
+    page, within = divmod(discover.round_robin_rank(number, starts.count, size), size)
+    base = starts.starts[min(page, len(starts.starts) - 1)]
+    if not within:
+        return base
+    # A lap that does not end on a whole page: the next one takes up mid-page.
+    found = selectors.discover_key_at(contest_id=contest_id, low=base, offset=within)
+    return base if found is None else found

@@ -25,7 +25,7 @@ from contest.selectors import contest_get_public
 from core.http import HtmxHttpRequest
 from core.network import client_ip
 from core.views import too_many_requests
-from gallery import discover, page_cache, selectors, services
+from gallery import discover, grid, page_cache, selectors, services
 from gallery.models import Share
 from transit import badges
 
@@ -149,12 +149,12 @@ def landing(request: PublicRequest, slug: str) -> HttpResponse:
     )
 
 
-def _discover_start(request: HttpRequest) -> tuple[int, bool]:
+def _discover_start(request: HttpRequest, contest_id: int) -> tuple[int, bool]:
     """The visitor's "discover" start, and whether it is new (to be kept in their cookie)."""
     kept = request.get_signed_cookie(START_COOKIE, default=None, salt=START_COOKIE)
     if kept and kept.isdigit() and len(kept) < 12 and int(kept) < discover.KEY_SPACE:
-        return discover.bucket_start(int(kept)), False
-    return services.discover_visitor_start(), True
+        return int(kept), False
+    return services.discover_visitor_start(contest_id=contest_id), True
 
 
 def _cursor_valid(order: str, cursor: str) -> bool:
@@ -214,7 +214,7 @@ def gallery(request: PublicRequest, slug: str) -> HttpResponse:
     # A "discover" visitor's first page depends on their start; the next ones name theirs.
     start, new_visitor = 0, False
     if order == "discover" and discover.parse_cursor(cursor) is None:
-        start, new_visitor = _discover_start(request)
+        start, new_visitor = _discover_start(request, state.contest_id)
     key = page_cache.page_key(
         request,
         state,
@@ -296,6 +296,7 @@ def _grid_html(contest: Contest, params: dict[str, Any]) -> str:
             order=params["order"],
             cursor=params["cursor"],
             start=params["start"],
+            grid=True,
         )
         query = {"ordre": params["order"]}
         if params["theme_id"]:
@@ -307,7 +308,11 @@ def _grid_html(contest: Contest, params: dict[str, Any]) -> str:
             "gallery/fragment_grid.html",
             {
                 "contest": contest,
-                "items": [(e, selectors.renditions_by_spec(e.photo)) for e in page.entries],
+                "tiles": grid.tiles_html(
+                    selectors.gallery_tiles(page.entries),
+                    paged=bool(params["cursor"]),
+                    shows_votes=shows_votes,
+                ),
                 "next_url": base + "?" + urlencode({**query, "apres": page.next_cursor})
                 if page.next_cursor
                 else "",

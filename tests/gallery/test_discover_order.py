@@ -110,7 +110,18 @@ def test_every_serial_gets_its_own_key() -> None:
 
 @pytest.mark.parametrize(
     "cursor",
-    ["", "x", "1_", "_1", "1_2_3", "-32768_5", "1_5", f"{KEY_SPACE}_1", f"0_{KEY_SPACE}", "9" * 30],
+    [
+        "",
+        "x",
+        "1_",
+        "_1",
+        "1_2_3",
+        "-32768_5",
+        "+1_5",
+        f"{KEY_SPACE}_1",
+        f"0_{KEY_SPACE}",
+        "9" * 30,
+    ],
 )
 def test_it_refuses_a_cursor_that_is_not_one_of_ours(cursor: str) -> None:
     assert discover.parse_cursor(cursor) is None
