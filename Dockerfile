@@ -57,3 +57,4 @@ FROM nginx:1.27-bookworm AS nginx
 COPY --from=app /app/staticfiles /srv/static
 COPY deploy/nginx/coverline.conf.template /etc/nginx/templates/default.conf.template
 COPY deploy/nginx/coverline-media.inc /etc/nginx/coverline-media.inc
+COPY deploy/nginx/errors/ /etc/nginx/coverline-errors/

@@ -167,6 +167,9 @@ class StackConfig:
     # the production broker's settings: append-only file, noeviction.
     own_redis: bool = False
     web_workers: int = 3
+    # nginx's max_conns to gunicorn (the template's WEB_MAX_CONNS); None: 4 x web_workers, as
+    # .env.example advises.
+    web_max_conns: int | None = None
     groups: dict[str, int] = field(default_factory=lambda: dict(QUEUE_GROUPS))
     beat: bool = True
     # Extra environment for every process of the app, and for the Celery workers only (the
@@ -332,7 +335,8 @@ class Stack:
 
     def stop(self) -> None:
         """TERM to every process, in the order a deployment stops them, then KILL leftovers."""
-        order = ["nginx", "web", "beat", *[n for n in self.procs if n.startswith("worker-")]]
+        order = [n for n in ("nginx", "web", "beat") if n in self.procs]
+        order += [n for n in self.procs if n.startswith("worker-")]
         order += [n for n in self.procs if n not in order]
         for name in order:
             self.stop_process(name, wait=False)
@@ -578,6 +582,7 @@ class Stack:
             "MEDIA_BUCKET": MEDIA_BUCKET,
             "S3_UPSTREAM": f"127.0.0.1:{self.moto_port}",
             "WEB_UPSTREAM": f"127.0.0.1:{self.web_port}",
+            "WEB_MAX_CONNS": str(self.config.web_max_conns or 4 * self.config.web_workers),
         }
         conf = re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
         # Loopback ports instead of 80 and 443; no IPv6 listener.
@@ -586,6 +591,9 @@ class Stack:
         conf = re.sub(r"listen 443 ", f"listen 127.0.0.1:{self.https_port} ", conf)
         conf = conf.replace("/etc/nginx/certs/", f"{certs}/")
         conf = conf.replace("alias /srv/static/;", f"alias {REPO / 'staticfiles'}/;")
+        conf = conf.replace(
+            "/etc/nginx/coverline-errors/", f"{REPO / 'deploy' / 'nginx' / 'errors'}/"
+        )
         conf = conf.replace("/dev/stdout", str(self.workdir / "nginx-access.log"))
         if self.config.conn_per_address:
             conf, found = re.subn(

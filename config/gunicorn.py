@@ -9,6 +9,11 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# The listen backlog stays gunicorn's default (2048), on purpose. nginx's max_conns
+# (WEB_MAX_CONNS, 4 x WEB_CONCURRENCY) already bounds what waits in it to three requests per
+# worker, and refuses the rest at once with a clean 503. A backlog shorter than that would not
+# shorten the queue: the kernel would drop nginx's connection attempts, which then fail only at
+# proxy_connect_timeout (5 s later) and count as failures of this server (max_fails).
 graceful_timeout = 30
 # A worker is replaced after this many requests (with jitter), so a slow leak stays bounded.
 max_requests = 2000

@@ -16,10 +16,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.formats import number_format
 from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from translated_fields import TranslatedFieldAdmin
@@ -32,10 +34,13 @@ from contest.models import (
     Enrollment,
     Entry,
     Participant,
+    Release,
     RetentionRun,
     RightsEvent,
     Theme,
+    TusUpload,
 )
+from contest.resumable import tus_upload_delete
 from contest.services import contest_gallery_changed
 from core.colour import MIN_CONTRAST, contrast_ratio, normalise_hex
 
@@ -353,6 +358,89 @@ class RetentionRunAdmin(admin.ModelAdmin):
     list_display = ("started_at", "finished_at", "dry_run", "originals_removed")
     list_filter = ("dry_run",)
     readonly_fields = ("started_at", "finished_at", "dry_run", "originals_removed", "removed")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TusUpload)
+class TusUploadAdmin(admin.ModelAdmin):
+    """The photos being sent in pieces (contest.resumable): read only. One can be deleted,
+    pieces and all, except while it is being checked (its request is reading the pieces)."""
+
+    list_display = (
+        "participant",
+        "contest",
+        "size",
+        "received",
+        "state",
+        "created_at",
+        "expires_at",
+    )
+    list_filter = ("state",)
+    list_select_related = ("participant__user", "contest")
+    search_fields = ("participant__credit_name", "participant__user__email")
+    ordering = ("-created_at",)
+    exclude = ("parts",)
+
+    @admin.display(description=_("size"), ordering="length")
+    def size(self, obj: TusUpload) -> str:
+        return filesizeformat(obj.length)
+
+    @admin.display(description=_("received"))
+    def received(self, obj: TusUpload) -> str:
+        share = math.floor(obj.offset * 100 / obj.length) if obj.length else 100
+        return f"{share} %"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.state == TusUpload.State.COMPLETING:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: TusUpload) -> None:
+        tus_upload_delete(upload=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TusUpload]) -> None:
+        for upload in queryset.exclude(state=TusUpload.State.COMPLETING):
+            tus_upload_delete(upload=upload)
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """The releases of people recognisable in photos (contest.releases): read only, as their
+    state changes only by the rider's request and the person's answer."""
+
+    list_display = (
+        "photo",
+        "depicted_name",
+        "state",
+        "requested_at",
+        "asked_at",
+        "answered_at",
+        "erased_at",
+    )
+    list_filter = ("state",)
+    list_select_related = ("entry__contest",)
+    search_fields = ("depicted_name", "depicted_email", "parent_name", "parent_email")
+    ordering = ("-requested_at",)
+    exclude = ("link_version",)
+
+    @admin.display(description=_("photo"), ordering="entry__title")
+    def photo(self, obj: Release) -> str:
+        url = reverse("admin:contest_entry_change", args=[obj.entry_id])
+        return format_html('<a href="{}">{}</a> ({})', url, obj.entry.title, obj.entry.contest)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -4,6 +4,8 @@
 // pieces that resume after a lost connection. Elsewhere the form goes by htmx 2 in one post,
 // and without JavaScript it posts normally, as fixed blocks; everything here is on top.
 // Both ways tell the page's listeners "upload:start" and "upload:progress" on the form.
+// A tus upload is remembered in localStorage until it ends, so that after a reload (or the
+// browser closed) the same file picked again goes on from where the server stands.
 (function () {
   "use strict";
 
@@ -75,6 +77,7 @@
       showSlot(slots[i], slotInUse(slots[i]));
     }
     refreshPicker(form);
+    if (resumable(form)) showRemembered(form);
   }
 
   function addFiles(form, files) {
@@ -98,6 +101,7 @@
     status.textContent = files.length > count ? form.dataset.leftOutLabel : form.dataset.addedLabel;
     refreshPicker(form);
     if (first) first.querySelector("input[type=text]").focus();
+    resumeRemembered(form);
   }
 
   function removeSlot(slot) {
@@ -141,6 +145,7 @@
     } else if (target.matches(".photo-input")) {
       showPreview(target);
       refreshPicker(target.closest("form"));
+      resumeRemembered(target.closest("form"));
     }
   });
 
@@ -231,18 +236,38 @@
     if (form) idle(form, form.dataset.cancelledLabel);
   });
 
-  // Too many uploads (429): the answer says how long to wait. It goes in the form's status
-  // line rather than in place of the form, so the photos chosen and the titles typed stay
-  // there for when the wait is over.
+  // Too many uploads (429), or the site too busy (nginx's 503, deploy/nginx/errors/, in French
+  // and English): the answer says what to do. It goes in the form's status line rather than
+  // in place of the form, so the photos chosen and the titles typed stay there for when the
+  // wait is over.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var form = uploadForm(event);
-    if (!form || event.detail.xhr.status !== 429) return;
+    var xhr = event.detail.xhr;
+    if (!form || (xhr.status !== 429 && xhr.status !== 503)) return;
     event.detail.shouldSwap = false;
     event.detail.isError = false;
-    var answer = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
-    var said = answer.querySelector(".rate-limited-message");
-    idle(form, said ? said.textContent.trim() : form.dataset.failedLabel);
+    idle(form, busyMessage(xhr.responseText) || form.dataset.failedLabel);
+    // A 503 with Retry-After never reached the app (nothing saved): Send comes back after
+    // the wait. Without it the photos may have been saved, and the page says to look first.
+    var wait = xhr.status === 503 ? parseInt(xhr.getResponseHeader("Retry-After"), 10) : 0;
+    if (wait > 0) {
+      var send = parts(form).send;
+      // Once htmx has given back the button it held during the post (hx-disabled-elt).
+      setTimeout(function () {
+        send.disabled = true;
+        setTimeout(function () { send.disabled = false; }, wait * 1000);
+      }, 0);
+    }
   });
+
+  // What a 429 or 503 page says, in the page's language ("" if it says nothing we know).
+  function busyMessage(html) {
+    var answer = new DOMParser().parseFromString(html || "", "text/html");
+    var lang = (document.documentElement.lang || "fr").slice(0, 2);
+    var said = answer.querySelector("[lang='" + lang + "'] .overloaded-message") ||
+      answer.querySelector(".rate-limited-message, .overloaded-message");
+    return said ? said.textContent.trim() : "";
+  }
 
   function failed(event) {
     var form = uploadForm(event);
@@ -296,12 +321,22 @@
     return slot.querySelector("[name$='-" + name + "']");
   }
 
-  function metadataOf(slot, file) {
-    var values = { filename: file.name, filetype: file.type || "" };
-    ["title", "caption", "theme", "line", "stop", "stop_id"].forEach(function (name) {
+  var DETAILS = ["title", "caption", "theme", "line", "stop", "stop_id"];
+
+  // What was typed for the photo: the entry's fields of its upload.
+  function detailsOf(slot) {
+    var values = {};
+    DETAILS.forEach(function (name) {
       var field = fieldOf(slot, name);
       if (field && field.value) values[name] = field.value;
     });
+    return values;
+  }
+
+  function metadataOf(slot, file) {
+    var values = detailsOf(slot);
+    values.filename = file.name;
+    values.filetype = file.type || "";
     return Object.keys(values).map(function (key) { return key + " " + b64(values[key]); })
       .join(",");
   }
@@ -356,7 +391,22 @@
         "Upload-Metadata": metadataOf(job.slot, job.file),
       }),
     }).then(function (response) {
-      if (response.status === 201) { job.url = response.headers.get("Location"); return job; }
+      if (response.status === 201) {
+        job.url = response.headers.get("Location");
+        job.expires = Date.parse(response.headers.get("Upload-Expires") || "") || 0;
+        return job;
+      }
+      var json = (response.headers.get("Content-Type") || "").indexOf("json") !== -1;
+      if (!json && (response.status === 503 || response.status === 429)) {
+        // The proxy's page, not the app's JSON: nothing was opened.
+        return response.text().then(function (html) {
+          job.refused = { status: response.status, answer: { message: busyMessage(html) } };
+          return job;
+        }, function () {
+          job.refused = { status: response.status, answer: {} };
+          return job;
+        });
+      }
       return answerOf(response).then(function (answer) {
         job.refused = { status: response.status, answer: answer };
         return job;
@@ -364,10 +414,14 @@
     });
   }
 
-  function forget(form, jobs) {
-    // Opened but not to be sent: the server forgets them now rather than at their expiry.
+  // Opened but not to be sent: the server forgets them now rather than at their expiry, and
+  // so does the page. An upload taken up again from an earlier page is kept (`all` false)
+  // when only another photo stopped the sending: it goes on at the next try.
+  function forget(form, jobs, all) {
     jobs.forEach(function (job) {
       if (!job.url || job.done) return;
+      if (!all && job.resumedFrom !== undefined) return;
+      unremember(form, job.file);
       fetch(job.url, { method: "DELETE", credentials: "same-origin", headers: tusHeaders(form, {}) })
         .catch(function () {});
     });
@@ -411,6 +465,12 @@
     var job = jobs[index];
     var p = parts(form);
     p.photo.textContent = photoLabel(form, index, jobs.length);
+    if (job.resumedFrom) {
+      var from = Math.floor((job.resumedFrom / job.file.size) * 100);
+      p.note.textContent = form.dataset.resumingLabel.replace("{pct}", from + " %");
+      var pct = Math.min(percent(jobs), 99);
+      if (pct > p.bar.value) showProgress(form, pct);
+    }
     return new Promise(function (resolve) {
       var waiting = null;
       var upload = new window.tus.Upload(job.file, {
@@ -418,6 +478,14 @@
         chunkSize: CHUNK_BYTES,
         retryDelays: RETRY_DELAYS,
         headers: { "X-CSRFToken": csrfToken(form) },
+        // The page remembers its uploads itself (see remember): tus-js-client's own store
+        // keeps only the uploads it creates.
+        storeFingerprintForResuming: false,
+        onAfterResponse: function (req, res) {
+          // Each piece received pushes the server's expiry back: the page's memory follows.
+          var expires = Date.parse(res.getHeader("Upload-Expires") || "");
+          if (expires && expires !== job.expires) { job.expires = expires; remember(form, job); }
+        },
         // A lost connection is the case this is for: never give up on it (see onError).
         onShouldRetry: function (err) {
           var status = err.originalResponse ? err.originalResponse.getStatus() : 0;
@@ -431,6 +499,7 @@
         },
         onSuccess: function () {
           if (waiting) window.removeEventListener("online", waiting);
+          unremember(form, job.file);
           job.sent = job.file.size;
           outcome(form, job).then(resolve);
         },
@@ -455,6 +524,8 @@
           var answer = {};
           try { answer = JSON.parse(body || "{}"); } catch (error) { answer = {}; }
           job.refused = { status: status, answer: answer };
+          // Refused, or gone on the server (expired: 404): nothing to take up again.
+          unremember(form, job.file);
           resolve(job);
         },
       });
@@ -472,8 +543,20 @@
   function outcome(form, job, attempt) {
     attempt = attempt || 0;
     return fetch(job.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(answerOf)
+      .then(function (response) {
+        // A busy server (503 from the proxy, 429) or a gateway error is no verdict on the
+        // photo, which may well be saved: ask again after the wait it gives.
+        if (response.status >= 500 || response.status === 429) {
+          if (attempt >= 60) throw new Error("no answer");
+          var wait = parseInt(response.headers.get("Retry-After") || "", 10);
+          return later((wait > 0 ? Math.min(wait, 60) : 2) * 1000).then(function () {
+            return { state: "retry" };
+          });
+        }
+        return answerOf(response);
+      })
       .then(function (answer) {
+        if (answer.state === "retry") return outcome(form, job, attempt + 1);
         if (answer.state === "completing" && attempt < 60) {
           return later(1000).then(function () { return outcome(form, job, attempt + 1); });
         }
@@ -485,6 +568,140 @@
         job.refused = { status: 0, answer: {} };
         return job;
       });
+  }
+
+  // --- Taken up again after a reload ---------------------------------------------------------
+  // Each upload's address and what was typed for it wait in localStorage, under the contest
+  // and rider (data-resume-scope) and the file's fingerprint, until it ends: received,
+  // refused, cancelled, or gone from the server. A page cannot reopen a file by itself: the
+  // rider picks it again, and it goes on from where the server stands. tus-js-client has a
+  // store of its own (findPreviousUploads), but it keeps only the uploads it creates, and
+  // these are created here, every photo's fields checked before any is sent.
+
+  function memory() {
+    try { return window.localStorage || null; } catch (error) { return null; }  // blocked
+  }
+
+  // A literal, not a var: enhance() reads it before this part of the file has run.
+  function scopeOf(form) { return "coverline.upload:" + (form.dataset.resumeScope || "") + ":"; }
+
+  function fingerprint(file) {
+    return [file.name, file.size, file.lastModified, file.type].join("/");
+  }
+
+  function read(store, key) {
+    try {
+      var saved = JSON.parse(store.getItem(key) || "null");
+      return saved && typeof saved.url === "string" ? saved : null;
+    } catch (error) { return null; }
+  }
+
+  function recall(form, file) {
+    var store = memory();
+    return store ? read(store, scopeOf(form) + fingerprint(file)) : null;
+  }
+
+  function remember(form, job) {
+    var store = memory();
+    if (!store || !job.url) return;
+    try {
+      store.setItem(scopeOf(form) + fingerprint(job.file), JSON.stringify({
+        url: job.url, details: detailsOf(job.slot), name: job.file.name, expires: job.expires || 0,
+      }));
+    } catch (error) { return; }  // full, or private browsing: the upload goes on unremembered
+  }
+
+  function unremember(form, file) {
+    var store = memory();
+    if (!store) return;
+    try { store.removeItem(scopeOf(form) + fingerprint(file)); } catch (error) { return; }
+  }
+
+  // The uploads remembered for this contest and rider; those past their expiry are dropped.
+  function remembered(form) {
+    var store = memory();
+    if (!store) return [];
+    var scope = scopeOf(form);
+    var keys = [];
+    for (var i = 0; i < store.length; i++) {
+      var key = store.key(i);
+      if (key && key.indexOf(scope) === 0) keys.push(key);
+    }
+    var found = [];
+    keys.forEach(function (key) {
+      var saved = read(store, key);
+      if (!saved || (saved.expires && saved.expires <= Date.now())) store.removeItem(key);
+      else found.push(saved);
+    });
+    return found;
+  }
+
+  // Said when the page opens; gone once the rider sends (what is left is said next time).
+  function showRemembered(form) {
+    var notice = form.querySelector(".resume-notice");
+    if (!notice) return;
+    var found = remembered(form);
+    notice.hidden = !found.length;
+    if (!found.length) return;
+    var label = found.length === 1 ? form.dataset.rememberedOneLabel : form.dataset.rememberedLabel;
+    notice.querySelector(".resume-what").textContent = label.replace("{n}", found.length);
+    var list = notice.querySelector(".resume-files");
+    list.textContent = "";
+    found.forEach(function (saved) {
+      var item = document.createElement("li");
+      var title = saved.details && saved.details.title;
+      item.textContent = title ? saved.name + " (" + title + ")" : saved.name;
+      list.appendChild(item);
+    });
+  }
+
+  // A photo picked again whose upload is remembered gets what was typed for it back; when
+  // every photo chosen is one of these, the sending goes on at once, as it was when it stopped.
+  function resumeRemembered(form) {
+    if (!form || form.tusSending || !resumable(form)) return;
+    var slots = Array.prototype.filter.call(form.querySelectorAll(".photo-slot"), hasFile);
+    var found = slots.filter(function (slot) {
+      var saved = recall(form, fileInputOf(slot).files[0]);
+      if (!saved) return false;
+      Object.keys(saved.details || {}).forEach(function (name) {
+        var field = fieldOf(slot, name);
+        if (field && !field.value) field.value = saved.details[name];
+      });
+      return true;
+    });
+    if (found.length && found.length === slots.length) sendByTus(form);
+  }
+
+  function sameDetails(a, b) {
+    return DETAILS.every(function (name) { return (a[name] || "") === (b[name] || ""); });
+  }
+
+  // Opens one photo's upload: the remembered one if the server still has it (HEAD says from
+  // where it goes on) and the fields are still those it was opened with, else a new one.
+  function open(form, job) {
+    var saved = recall(form, job.file);
+    if (!saved) return create(form, job);
+    if (!sameDetails(saved.details || {}, detailsOf(job.slot))) {
+      // Changed since: the server holds the old fields, so that upload goes.
+      forget(form, [{ url: saved.url, file: job.file }], true);
+      return create(form, job);
+    }
+    return fetch(saved.url, {
+      method: "HEAD", credentials: "same-origin", headers: tusHeaders(form, {}),
+    }).then(function (response) {
+      if (response.ok) {
+        job.url = saved.url;
+        job.expires = saved.expires;
+        job.resumedFrom = Number(response.headers.get("Upload-Offset")) || 0;
+        job.sent = job.resumedFrom;
+        return job;
+      }
+      // The server away: kept for the next try (sendByTus's catch says it failed).
+      if (response.status >= 500) throw new Error("HEAD " + response.status);
+      // Expired (404, 410), or no longer this rider's: forgotten, and the photo starts anew.
+      unremember(form, job.file);
+      return create(form, job);
+    });
   }
 
   function sendByTus(form) {
@@ -499,14 +716,17 @@
     form.tusNext = "";
     busy(form);
     parts(form).send.disabled = true;
+    var notice = form.querySelector(".resume-notice");
+    if (notice) notice.hidden = true;
 
     var opened = jobs.reduce(function (chain, job) {
-      return chain.then(function () { return create(form, job); });
+      return chain.then(function () { return open(form, job); });
     }, Promise.resolve());
     opened.then(function () {
       if (form.tusCancelled) return;
       var refused = jobs.filter(function (job) { return job.refused; });
-      if (refused.length) { forget(form, jobs); finish(form, jobs); return; }
+      if (refused.length) { forget(form, jobs, false); finish(form, jobs); return; }
+      jobs.forEach(function (job) { remember(form, job); });
       var chain = Promise.resolve();
       jobs.forEach(function (job, index) {
         chain = chain.then(function () {
@@ -517,7 +737,7 @@
       chain.then(function () { if (!form.tusCancelled) finish(form, jobs); });
     }).catch(function () {
       // No answer to the opening (offline before a byte was sent): nothing was sent.
-      forget(form, jobs);
+      forget(form, jobs, false);
       form.tusSending = false;
       idle(form, form.dataset.failedLabel);
     });
@@ -557,7 +777,7 @@
     form.tusSending = false;
     if (form.tusCurrent) form.tusCurrent.abort(false);
     form.tusCurrent = null;
-    forget(form, form.tusJobs || []);
+    forget(form, form.tusJobs || [], true);
     idle(form, form.tusNext ? form.dataset.cancelledKeptLabel : form.dataset.cancelledLabel);
   }
 })();

@@ -106,6 +106,12 @@ def test_nginx_buffers_slow_uploads_and_cuts_off_stalled_ones() -> None:
     assert not re.search(r"location[^{]*/media/[^{]*\{\s*proxy_pass http://coverline_web", text)
 
 
+def test_compose_gives_nginx_every_variable_of_its_template() -> None:
+    # The image leaves a variable it is not given as it is, and nginx then refuses to start.
+    wanted = set(re.findall(r"\$\{(\w+)\}", NGINX_TEMPLATE.read_text()))
+    assert wanted <= set(services()["nginx"]["environment"])
+
+
 def _rendered_nginx_conf(tmp_path: Path) -> Path:
     """The template as the nginx image renders it, with test certificates and paths."""
     values = {
@@ -115,6 +121,7 @@ def _rendered_nginx_conf(tmp_path: Path) -> Path:
         "MEDIA_BUCKET": "coverline-media",
         "S3_UPSTREAM": "127.0.0.1:9",
         "WEB_UPSTREAM": "127.0.0.1:9",
+        "WEB_MAX_CONNS": "6",
     }
     text = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], NGINX_TEMPLATE.read_text())
     text = text.replace("/etc/nginx/certs", str(tmp_path)).replace("/srv/static/", f"{tmp_path}/")
