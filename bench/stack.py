@@ -717,9 +717,15 @@ class Rider:
 
     def csrf(self, page: str) -> str:
         token = self.http.cookies.get("csrftoken")
-        if not token:
-            self.get(page)
+        # A person whose form page was turned away (nginx's 503) loads it again after the
+        # wait before posting anything: no post without the form's cookie.
+        for _attempt in range(10):
+            if token:
+                break
+            answer = self.get(page)
             token = self.http.cookies.get("csrftoken")
+            if not token and getattr(answer, "status_code", 0) == 503:
+                time.sleep(min(float(answer.headers.get("Retry-After") or 1), 10.0))
         return str(token or "")
 
     def post(self, path: str, data: dict[str, str], *, page: str | None = None, **kw: Any) -> Any:
