@@ -43,6 +43,19 @@ HEIC <= 1.2x. Needs Debian's tools (the bench says so and skips the floor withou
 
 Debian 12 ships libjpeg-turbo 2.1 and libwebp 1.2, older than the ones in Pillow's wheels
 (printed): the floor is the codec work itself, not a version race.
+
+HEIC memory (issues 9 and 12), alone:
+
+    .venv/bin/python bench/renditions.py --heic-megapixels 12,24,48 --repeat 2 --keep /tmp/h
+
+takes the real iPhone 13 Pro Max HEIC (shared/data/photos; 12 MP, 512 px tiles, irot) and,
+for the other sizes, that photo scaled up and encoded as Apple does (512 px tiles), then
+prints for each the peak RSS above imports (VmHWM after a warm-up, as libheif allocates in C)
+of the renditions, the cover print file, the mock-up and the printer's clean copy, with
+Pillow's HEIF plugin decode (before) and with decoding.load_heif (after), in the same run.
+Then one process makes the renditions of 20 of those photos in turn (--heic-sequence), with
+glibc's default heap, MALLOC_ARENA_MAX=2, and decoding.map_big_allocations (as photos.apps
+sets it), printing its RSS between photos: what a long-lived worker keeps.
 """
 
 from __future__ import annotations
@@ -50,6 +63,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -350,6 +364,238 @@ def measure(pipeline: str, path: Path, warm: Path) -> dict[str, float]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+# --- HEIC memory (issues 9 and 12) -----------------------------------------------------------
+
+HEIC_SOURCE = (
+    ROOT.parent / "shared" / "data" / "photos" / "heic_iphone13promax_exif-orient6_irot.heic"
+)
+HEIC_JOBS = ("renditions", "print", "mockup", "clean")
+HEIC_WAYS = ("plugin", "project")
+TARGET_WORKER_MB = 400.0
+
+
+def heic_inputs(folder: Path, megapixels: list[int]) -> list[tuple[int, Path]]:
+    return [(mp, folder / f"iphone-{mp}mp.heic") for mp in megapixels]
+
+
+def make_heic_inputs(folder: Path, megapixels: list[int]) -> None:
+    """The real iPhone 13 Pro Max HEIC (12.2 MP, a grid of 512 px tiles, irot and EXIF 6)
+    for 12, else that photo scaled up and encoded as Apple does (512 px tiles, quality 80,
+    its EXIF and ICC kept)."""
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    with Image.open(HEIC_SOURCE) as im:
+        im.load()
+        keep = {key: im.info[key] for key in ("exif", "icc_profile") if im.info.get(key)}
+        warm = folder / "warm-iphone.heic"
+        if not warm.exists():
+            im.resize((64, 48)).save(warm, "HEIF", quality=80, **keep)
+        for mp, path in heic_inputs(folder, megapixels):
+            if path.exists():
+                continue
+            if mp <= 12:  # the real file itself
+                shutil.copyfile(HEIC_SOURCE, path)
+                continue
+            started = time.perf_counter()
+            factor = (mp * 1e6 / (im.width * im.height)) ** 0.5
+            size = (round(im.width * factor / 2) * 2, round(im.height * factor / 2) * 2)
+            big = im.resize(size, Image.Resampling.BICUBIC)
+            big.save(path, "HEIF", quality=80, tile_size=512, **keep)
+            print(
+                f"  made {path.name}: {big.width}x{big.height},"
+                f" {path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+            )
+
+
+def vm_mb() -> dict[str, float]:
+    """VmRSS and VmHWM (peak RSS, reset by writing 5 to clear_refs) in MB."""
+    values = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(value.split()[0]) / 1024
+    return values
+
+
+def heic_job(job: str, path: Path) -> int:
+    if job == "renditions":
+        return run_project(path)
+    import importlib.util
+
+    # bench/covers.py's print and mock-up jobs ("covers" itself is the app).
+    spec = importlib.util.spec_from_file_location("covers_bench", ROOT / "bench" / "covers.py")
+    assert spec is not None and spec.loader is not None
+    covers_bench = sys.modules.get("covers_bench") or importlib.util.module_from_spec(spec)
+    if "covers_bench" not in sys.modules:
+        sys.modules["covers_bench"] = covers_bench
+        spec.loader.exec_module(covers_bench)
+    runs = {
+        "print": covers_bench.run_print,
+        "mockup": covers_bench.run_mockup,
+        "clean": covers_bench.run_clean,
+    }
+    return int(runs[job](path))
+
+
+def use_plugin_decode() -> None:
+    """Before: Pillow's HEIF plugin decodes (im.load()), as the project did until issue 12."""
+    import covers.printing
+    import covers.source
+    from photos.imaging import inspection, pipeline
+
+    for module in (pipeline, covers.source, covers.printing, inspection):
+        module.load_heif = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+
+
+def heic_child(job: str, way: str, path: Path, warm: Path) -> None:
+    import photos.imaging  # noqa: F401
+
+    if way == "plugin":
+        use_plugin_decode()
+    heic_job(job, warm)
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM starts again from VmRSS
+    base = vm_mb()["VmRSS"]
+    started = time.perf_counter()
+    heic_job(job, path)
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"ms": elapsed * 1000, "base_mb": base, **vm_mb()}))
+
+
+def heic_sequence(way: str, heap: str, paths: list[Path], count: int, warm: Path) -> None:
+    """`count` photos in one process (a worker's life): the RSS after each."""
+    from photos.imaging import decoding
+
+    if way == "plugin":
+        use_plugin_decode()
+    if heap == "mmap":
+        decoding.map_big_allocations()  # as photos.apps does in a Django process
+    run_project(warm)
+    rss = []
+    started = time.perf_counter()
+    for index in range(count):
+        run_project(paths[index % len(paths)])
+        rss.append(vm_mb()["VmRSS"])
+    seconds = time.perf_counter() - started
+    print(json.dumps({"rss": rss, "peak": vm_mb()["VmHWM"], "seconds": seconds}))
+
+
+def heic_report(folder: Path, megapixels: list[int], repeat: int, sequence: int) -> None:
+    subprocess.run(
+        [sys.executable, __file__, "--make-heic", str(folder), ",".join(map(str, megapixels))],
+        check=True, cwd=ROOT,
+    )  # fmt: skip
+    warm = folder / "warm-iphone.heic"
+    print()
+    print(
+        "HEIC peak RSS above imports (MB, VmHWM minus VmRSS after a warm-up, the largest of"
+        f" {repeat} fresh processes); DECODE_THREADS {heic_threads()}; plugin = Pillow's HEIF"
+        " plugin decode (before), project = decoding.load_heif (after)"
+    )
+    header = (
+        f"{'file':<22} {'job':<11} | {'plugin':>6} {'project':>7} | {'ms plugin':>9} {'ms proj':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for mp, path in heic_inputs(folder, megapixels):
+        with_size = f"{mp} MP {heic_size(path)}"
+        for job in HEIC_JOBS:
+            peaks: dict[str, float] = {}
+            times: dict[str, float] = {}
+            for way in HEIC_WAYS:
+                command = [sys.executable, __file__, "--heic-child", job, way, str(path)]
+                runs = [
+                    json.loads(
+                        subprocess.run(
+                            [*command, str(warm)], capture_output=True, text=True, check=True,
+                            cwd=ROOT,
+                        ).stdout.strip().splitlines()[-1]
+                    )
+                    for _ in range(repeat)
+                ]  # fmt: skip
+                peaks[way] = max(run["VmHWM"] - run["base_mb"] for run in runs)
+                times[way] = statistics.median(run["ms"] for run in runs)
+            print(
+                f"{with_size:<22} {job:<11} | {peaks['plugin']:>6.0f} {peaks['project']:>7.0f} |"
+                f" {times['plugin']:>9.0f} {times['project']:>7.0f}"
+            )
+    if sequence:
+        paths = [path for _, path in heic_inputs(folder, megapixels)]
+        print()
+        print(
+            f"RSS (MB) of one process making the renditions of {sequence} HEIC photos in turn"
+            f" ({', '.join(f'{mp} MP' for mp in megapixels)}, again and again)"
+        )
+        header = (
+            f"{'decode':<8} {'heap':<19} | {'after 1':>7} {'max':>5} {'after last':>10}"
+            f" {'peak':>5} | {'s':>4}"
+        )
+        print(header)
+        print("-" * len(header))
+        for way in HEIC_WAYS:
+            for heap, label in HEAPS.items():
+                env = dict(os.environ)
+                env.pop("MALLOC_ARENA_MAX", None)
+                env.pop("MALLOC_MMAP_THRESHOLD_", None)
+                if heap == "arenas":
+                    env["MALLOC_ARENA_MAX"] = "2"
+                command = [sys.executable, __file__, "--heic-sequence-child", way, heap]
+                command += [str(sequence), str(warm), *map(str, paths)]
+                completed = subprocess.run(
+                    command, capture_output=True, text=True, check=True, cwd=ROOT, env=env
+                )
+                result = json.loads(completed.stdout.strip().splitlines()[-1])
+                rss = result["rss"]
+                print(
+                    f"{way:<8} {label:<19} | {rss[0]:>7.0f} {max(rss):>5.0f}"
+                    f" {rss[-1]:>10.0f} {result['peak']:>5.0f} | {result['seconds']:>4.0f}"
+                )
+
+
+HEAPS = {  # how glibc's malloc is set up in the sequence child
+    "default": "glibc default",
+    "arenas": "MALLOC_ARENA_MAX=2",
+    "mmap": "map_big_allocations",
+}
+
+
+def heic_main(args: argparse.Namespace, rest: list[str]) -> bool:
+    """Runs the HEIC memory part when asked (or one of its children); False otherwise."""
+    if args.heic_child:
+        job, way, path, warm = args.heic_child
+        heic_child(job, way, Path(path), Path(warm))
+    elif args.make_heic:
+        make_heic_inputs(Path(args.make_heic[0]), [int(mp) for mp in args.make_heic[1].split(",")])
+    elif rest and rest[0] == "--heic-sequence-child":
+        way, heap, count, warm, *paths = rest[1:]
+        heic_sequence(way, heap, [Path(p) for p in paths], int(count), Path(warm))
+    elif args.heic_megapixels:
+        megapixels = [int(mp) for mp in args.heic_megapixels.split(",")]
+        with tempfile.TemporaryDirectory() as temp:
+            folder = args.keep or Path(temp)
+            folder.mkdir(parents=True, exist_ok=True)
+            heic_report(folder, megapixels, args.repeat, args.heic_sequence)
+    else:
+        return False
+    return True
+
+
+def heic_size(path: Path) -> str:
+    import pillow_heif
+
+    width, height = pillow_heif.open_heif(path).size
+    return f"{width}x{height}"
+
+
+def heic_threads() -> int:
+    import pillow_heif
+
+    return int(pillow_heif.options.DECODE_THREADS)
+
+
 # --- report ------------------------------------------------------------------------------
 
 
@@ -360,7 +606,20 @@ def main() -> int:
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--make", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--plan", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    parser.add_argument(
+        "--heic-megapixels",
+        help="only the HEIC memory table, for these sizes (e.g. 12,24,48): the real iPhone"
+        " HEIC, scaled up; peak RSS of Pillow's plugin decode against the project's",
+    )
+    parser.add_argument(
+        "--heic-sequence", type=int, default=20, metavar="N",
+        help="with --heic-megapixels: RSS across N photos in one process (0: skip)",
+    )  # fmt: skip
+    parser.add_argument("--heic-child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--make-heic", nargs=2, help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args()
+    if heic_main(args, rest):
+        return 0
     if args.plan:
         floor_plan(Path(args.plan[0]), Path(args.plan[1]))
         return 0

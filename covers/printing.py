@@ -35,7 +35,7 @@ from covers.geometry import (
 )
 from covers.mockup import find_font
 from photos.imaging.colour import flatten, srgb_transform, to_srgb
-from photos.imaging.decoding import ImageDecodeError, decode_errors, open_image
+from photos.imaging.decoding import ImageDecodeError, decode_errors, load_heif, open_image
 from photos.imaging.exif import (
     applied_orientation,
     orientation_of,
@@ -195,8 +195,13 @@ def clean_original(
         orientation = with_rotation(applied_orientation(fmt, tag), rotation)
         icc = im.info.get("icc_profile")
         with decode_errors():
-            im.load()
-            pixels = _png_pixels(im)
+            # A HEIC goes from libheif to Pillow band by band (decoding.load_heif): one
+            # full-size copy at a time, not two.
+            loaded = load_heif(im)
+            if loaded is None:
+                im.load()
+                loaded = im
+            pixels = _png_pixels(loaded)
         if pixels is not im:
             im.close()
     # One full-size image at a time: a 50 MP photo is 150 MB of RGB.

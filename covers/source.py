@@ -8,11 +8,12 @@ at the JPEG's scaled size, not three full-size copies.
 
 WebP and HEIC have no scaled decode in Pillow (a HEIC's embedded thumbnail serves only small
 sizes): the whole photo is decoded first. Measured with bench/covers.py (2026-12): a 12 MP
-WebP peaks at 240 MB and a 12 MP HEIC at 161 MB, but a 50 MP WebP at 852 MB for the mock-up
-and the print file alike, over a worker's 400 MB (Pillow's WebP decoder holds about three
-copies). So WebP originals are capped at PHOTO_MAX_PIXELS_WEBP (16 MP: about 320 MB here)
-at upload; a HEIC from a 48 MP phone stays over the budget (a decoder that scales would fix
-both: libwebp can, libheif only by its thumbnail).
+WebP peaks at 240 MB and a 50 MP WebP at 852 MB for the mock-up and the print file alike,
+over a worker's 400 MB (Pillow's WebP decoder holds about three copies). So WebP originals
+are capped at PHOTO_MAX_PIXELS_WEBP (16 MP: about 320 MB here) at upload. A HEIC is not
+capped: libheif still decodes it whole, but decoding.load_heif hands Pillow only the crop's
+rows and columns, reduced like a JPEG would be, so a 48 MP iPhone photo peaks at about 248 MB
+above imports for the print file and the mock-up (bench/renditions.py --heic-megapixels).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from photos.imaging.decoding import (
     ImageDecodeError,
     Readable,
     decode_errors,
+    load_heif,
     open_image,
     read_capped,
+    reduce_factor,
 )
 from photos.imaging.exif import (
     applied_orientation,
@@ -91,13 +94,28 @@ def open_upright(
         region = _shown_edges(crop, shown)
         scale = _decode_scale(region, min_size)
         with decode_errors():
+            need = stored_size(scaled_size(shown, scale), orientation)
             if scale < 1:
                 # JPEG: DCT scaling decodes at 1/2, 1/4 or 1/8 directly, never below the size
                 # asked; HEIF: a big enough embedded thumbnail; other formats ignore it.
-                im.draft("RGB", stored_size(scaled_size(shown, scale), orientation))
+                im.draft("RGB", need)
             icc = im.info.get("icc_profile")
-            im.load()
-            work = flatten(_cut(im, to_stored(region, shown, orientation), stored))
+            edges = to_stored(region, shown, orientation)
+            # A HEIC (without such a thumbnail) is read from libheif's output band by band:
+            # only the crop's rows and columns reach Pillow, reduced like a JPEG would be.
+            box = _outward(edges, stored)
+            piece = (
+                None
+                if im.size != stored
+                else load_heif(im, factor=reduce_factor(stored, need), box=box)
+            )
+            if piece is None:
+                im.load()
+                work = flatten(_cut(im, edges, stored))
+            else:
+                left, top, right, bottom = box
+                shifted = (edges[0] - left, edges[1] - top, edges[2] - left, edges[3] - top)
+                work = flatten(_cut(piece, shifted, (right - left, bottom - top)))
         if work is not im:
             im.close()  # the full decode is no longer needed: only the crop goes on
     finished = upright(to_srgb(work, srgb_transform(icc, work.mode)), orientation)
@@ -141,6 +159,19 @@ def to_stored(edges: Edges, shown: tuple[int, int], orientation: int) -> Edges:
         8: (width - bottom, left, width - top, right),
     }
     return boxes.get(orientation, edges)
+
+
+def _outward(edges: Edges, stored: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The whole stored pixels `edges` touches, within the image."""
+    left, top, right, bottom = edges
+    x0 = min(stored[0] - 1, max(0, math.floor(left + _EPSILON)))
+    y0 = min(stored[1] - 1, max(0, math.floor(top + _EPSILON)))
+    return (
+        x0,
+        y0,
+        max(x0 + 1, min(stored[0], math.ceil(right - _EPSILON))),
+        max(y0 + 1, min(stored[1], math.ceil(bottom - _EPSILON))),
+    )
 
 
 def _cut(im: Image.Image, edges: Edges, stored: tuple[int, int]) -> Image.Image:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-from photos.imaging.decoding import CHUNK, FILE_FAULTS, Readable, open_image
+from photos.imaging.decoding import CHUNK, FILE_FAULTS, Readable, load_heif, open_image
 from photos.imaging.exif import applied_orientation, header_exif, orientation_of, read_exif
 from photos.imaging.geometry import shown_size
 
@@ -136,7 +136,7 @@ def _inspect(fp: Readable, policy: UploadPolicy) -> UploadInfo:
                 im.load()
             elif fmt == "PNG":
                 im.verify()  # the image is unusable afterwards; we are done with it
-            else:
+            elif load_heif(im, factor=8) is None:  # HEIF: never whole in Pillow
                 im.load()
         except Image.DecompressionBombError as exc:
             raise ImageRejected(

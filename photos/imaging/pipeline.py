@@ -21,8 +21,10 @@ from photos.imaging.decoding import (
     ImageDecodeError,
     Readable,
     decode_errors,
+    load_heif,
     open_image,
     read_capped,
+    reduce_factor,
 )
 from photos.imaging.exif import (
     applied_orientation,
@@ -197,12 +199,20 @@ def _decode(
             gps = had_gps(exif, im.info)
             taken = taken_at(exif)
             scale = _decode_scale(shown, specs)
+            need = stored_size(scaled_size(shown, scale), orientation)
             if scale < 1:
                 # JPEG: DCT scaling decodes at 1/2, 1/4 or 1/8 of the size directly; HEIF: a
                 # big enough embedded thumbnail; other formats ignore it. Never below need.
-                im.draft("RGB", stored_size(scaled_size(shown, scale), orientation))
-            im.load()
-            work = flatten(im)
+                im.draft("RGB", need)
+            # HEIF without such a thumbnail: reduced by 2, 4 or 8 as libheif's output is
+            # read, never whole in Pillow (decoding.load_heif); None for other formats.
+            pixels = (
+                None if im.size != stored else load_heif(im, factor=reduce_factor(stored, need))
+            )
+            if pixels is None:
+                im.load()
+                pixels = im
+            work = flatten(pixels)
         if work is not im:
             im.close()  # free the decoded pixels: only one full-size image per job
     return _Decoded(
@@ -392,8 +402,11 @@ def full_size_jpeg(fp: Readable, *, policy: UploadPolicy) -> bytes:
         if im.width * im.height > policy.max_pixels:
             raise ImageDecodeError("too_many_pixels", f"{im.width}x{im.height}")
         orientation = applied_orientation(im.format or "", orientation_of(read_exif(im)))
-        im.load()
-        finished = _finish(flatten(im), orientation, None)
+        pixels = load_heif(im)  # a HEIC never twice in memory (None for other formats)
+        if pixels is None:
+            im.load()
+            pixels = im
+        finished = _finish(flatten(pixels), orientation, None)
     out = io.BytesIO()
     finished.save(out, "JPEG", quality=90, exif=b"")
     return out.getvalue()
