@@ -10,9 +10,12 @@ both buckets versioned and given the lifecycle rule (deploy/backup.py buckets):
    (bench/stack_seed.py: upload, renditions, a moderator's approval);
 2. backs it up (deploy/backup.py: pg_dump -Fc and its manifest);
 3. the disaster: the database is dropped, and the originals and renditions of half the
-   photos are deleted from the buckets (a mistaken deletion: delete markers on top);
-4. restores the dump into a new database (deploy/restore.py) and the deleted objects from
-   their previous versions (the delete markers removed);
+   photos are deleted from the buckets (a mistaken deletion: delete markers on top); at
+   the same time a rider's erased original (no row) and an assembled upload's piece are
+   deleted on purpose;
+4. restores the dump into a new database (deploy/restore.py) and, from their previous
+   versions, only the deleted objects its audit finds missing (their delete markers
+   removed): the ones deleted on purpose stay deleted;
 5. checks: the restored rows are the manifest's and the live database's, no migration is
    missing, storage_audit finds the deleted files missing before the object recovery and
    nothing missing after it, a restored photo's rendition is served and decodes (Pillow),
@@ -49,6 +52,7 @@ from restore import (  # noqa: E402
     AuditResult,
     RestoreReport,
     dump_restore,
+    keys_read,
     migrations_check,
     objects_undelete,
     rows_count,
@@ -89,6 +93,8 @@ class DrillResult:
     restore: RestoreReport | None = None
     deleted: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
+    # Deleted on purpose at the same time (no row points at them): must stay deleted.
+    deleted_on_purpose: list[str] = field(default_factory=list)
     audit_after_disaster: AuditResult | None = None
     audit_after_recovery: AuditResult | None = None
     served: dict[str, Any] = field(default_factory=dict)
@@ -220,6 +226,26 @@ class Drill:
                 deleted.append(f"{MEDIA_BUCKET}/{key}")
         return deleted
 
+    def delete_on_purpose(self) -> list[str]:
+        """An erased rider's original and an assembled upload's piece: stored, deleted."""
+        s3 = self.stack.s3()
+        keys = [
+            f"originals/erased-{os.getpid()}.jpg",
+            f"originals/uploads/{os.getpid()}/00000000",
+        ]
+        for key in keys:
+            s3.put_object(Bucket=ORIGINALS_BUCKET, Key=key, Body=b"x" * 1024)
+            s3.delete_object(Bucket=ORIGINALS_BUCKET, Key=key)
+        return [f"{ORIGINALS_BUCKET}/{key}" for key in keys]
+
+    def current(self, place: str) -> bool:
+        bucket, _, key = place.partition("/")
+        try:
+            self.stack.s3().head_object(Bucket=bucket, Key=key)
+        except Exception:
+            return False
+        return True
+
     def verify(self, public_ids: list[str], restored: str) -> dict[str, Any]:
         """The gallery and a restored photo's rendition, seen by the app on the restored db."""
         done = subprocess.run(
@@ -233,6 +259,26 @@ class Drill:
             return {"error": done.stderr[-3000:]}
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
         return result
+
+
+def _objects_recover(drill: Drill, result: DrillResult, *, since: datetime) -> None:
+    """The objects the restored database misses (its audit's keys file) back, and only them."""
+    assert result.audit_after_disaster is not None
+    missing_file, _orphan_file = result.audit_after_disaster.keys_write(
+        drill.workdir, drill.restored_db
+    )
+    started = time.monotonic()
+    s3 = drill.stack.s3()
+    for bucket in (MEDIA_BUCKET, ORIGINALS_BUCKET):
+        wanted, _others = keys_read(missing_file, bucket=bucket)
+        keys = objects_undelete(client=s3, bucket=bucket, keys=wanted, since=since)
+        result.recovered += [f"{bucket}/{key}" for key in keys]
+    result.seconds["objects"] = time.monotonic() - started
+    if sorted(result.recovered) != sorted(result.deleted):
+        result.problems.append("the objects brought back are not the ones deleted")
+    back = [place for place in result.deleted_on_purpose if drill.current(place)]
+    if back:
+        result.problems.append(f"deleted on purpose, yet brought back: {back}")
 
 
 def drill_run(*, entries: int, riders: int, workdir: Path | None = None) -> DrillResult:
@@ -259,6 +305,7 @@ def drill_run(*, entries: int, riders: int, workdir: Path | None = None) -> Dril
         lost = public_ids[: max(1, len(public_ids) // 2)]
         disaster_at = datetime.now(UTC) - timedelta(seconds=1)
         result.deleted = drill.disaster(lost)
+        result.deleted_on_purpose = drill.delete_on_purpose()
 
         started = time.monotonic()
         dump = drill.workdir / "backups" / manifest.dump
@@ -280,14 +327,7 @@ def drill_run(*, entries: int, riders: int, workdir: Path | None = None) -> Dril
                 f"after the disaster, {len(result.deleted)} were deleted"
             )
 
-        started = time.monotonic()
-        s3 = drill.stack.s3()
-        for bucket in (MEDIA_BUCKET, ORIGINALS_BUCKET):
-            keys = objects_undelete(client=s3, bucket=bucket, since=disaster_at)
-            result.recovered += [f"{bucket}/{key}" for key in keys]
-        seconds["objects"] = time.monotonic() - started
-        if sorted(result.recovered) != sorted(result.deleted):
-            result.problems.append("the objects brought back are not the ones deleted")
+        _objects_recover(drill, result, since=disaster_at)
 
         started = time.monotonic()
         result.audit_after_recovery = storage_check(manage=manage, env=env)
@@ -372,7 +412,8 @@ def _print(result: DrillResult) -> None:
               f"storage_audit then: {result.audit_after_disaster.missing} missing")  # fmt: skip
     if "objects" in result.seconds:
         print(f"objects: {len(result.recovered)} brought back from their previous versions "
-              f"in {result.seconds['objects']:.2f} s")  # fmt: skip
+              f"in {result.seconds['objects']:.2f} s (the audit's missing keys); "
+              f"{len(result.deleted_on_purpose)} deleted on purpose left deleted")  # fmt: skip
     if result.audit_after_recovery:
         print(f"storage_audit after: {result.audit_after_recovery.output.splitlines()[-1]} "
               f"({result.seconds['audit']:.1f} s)")  # fmt: skip

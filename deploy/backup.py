@@ -11,10 +11,15 @@ dump's own and a dump that cannot be read fails here, not on the day of the rest
 The PostgreSQL tools run here, or in the database's container with `--pg-exec`: the dump
 goes through their standard output either way. Needs only Python 3 and those tools.
 
-`buckets` turns versioning on for each bucket and sets one lifecycle rule: non-current
+The dump and its manifest hold every rider's e-mail address: the folder is created
+readable by its owner only (0700) and both files are written 0600, whatever the umask.
+
+`buckets` turns versioning on for each bucket and sets its lifecycle: non-current
 versions (what an overwrite or a deletion leaves behind) expire after N days, and delete
-markers with no version left behind them go too. For AWS S3 or any S3 API (boto3, with the
-usual AWS_* variables and --endpoint-url); the compose file does the same with `mc`.
+markers with no version left behind them go too; under `originals/uploads/` (the pieces
+of resumable uploads, deleted once assembled) non-current versions go after 1 day. For
+AWS S3 or any S3 API (boto3, with the usual AWS_* variables and --endpoint-url); the
+compose file does the same with `mc`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 # The tables a reader of the manifest looks at first (all the others are in it too).
 MAIN_TABLES = (
@@ -48,6 +53,14 @@ MAIN_TABLES = (
     "public.notifications_outboxmessage",
 )
 LIFECYCLE_RULE_ID = "coverline-noncurrent-versions"
+UPLOADS_RULE_ID = "coverline-upload-pieces"
+# The tus pieces (contest/resumable.py, `uploads/` of the originals storage, whose objects
+# are under `originals/` in its bucket): deleted once assembled, kept as non-current
+# versions they would double the originals' storage for NONCURRENT_DAYS.
+UPLOADS_PREFIX = "originals/uploads/"
+UPLOADS_NONCURRENT_DAYS = 1
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
 COPY_LINE = re.compile(r"^COPY (\S+) \(.*\) FROM stdin;$")
 
 
@@ -95,11 +108,29 @@ class Manifest:
         return {name: self.rows[name] for name in MAIN_TABLES if name in self.rows}
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
+        with private_open(path) as handle:
+            handle.write((json.dumps(asdict(self), indent=2, sort_keys=True) + "\n").encode())
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
         return cls(**json.loads(path.read_text()))
+
+
+def private_open(path: Path) -> BinaryIO:
+    """A new file `path` for writing, readable by its owner only (0600, whatever the umask).
+
+    A file left at that name is replaced, not reused: it could have other permissions.
+    """
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    return os.fdopen(fd, "wb")
+
+
+def private_dir(path: Path) -> None:
+    """`path` and its parents, the folder itself 0700 when it is made here."""
+    if not path.is_dir():
+        path.mkdir(parents=True, mode=PRIVATE_DIR)
+        path.chmod(PRIVATE_DIR)  # mkdir's mode is subject to the umask
 
 
 def url_with_db(url: str, name: str) -> str:
@@ -162,12 +193,12 @@ def dump_rows(pg: Postgres, dump: Path) -> dict[str, int]:
 def dump_create(*, pg: Postgres, out: Path, now: datetime | None = None) -> Manifest:
     """`pg_dump -Fc` of pg.db into `out`, with its manifest beside it."""
     now = now or datetime.now(UTC)
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)
     stem = f"coverline-{now:%Y%m%dT%H%M%SZ}"
     dump, partial = out / f"{stem}.dump", out / f"{stem}.dump.partial"
     started = time.monotonic()
     # Written under another name first: a dump cut short never looks like a whole one.
-    with partial.open("wb") as target:
+    with private_open(partial) as target:
         done = subprocess.run(  # noqa: S603
             pg.command("pg_dump", "-Fc", "--no-password", "-d", pg.db),
             stdout=target,
@@ -203,7 +234,9 @@ def s3_client(endpoint_url: str | None = None) -> Any:
 
 
 def buckets_protect(*, client: Any, buckets: list[str], noncurrent_days: int) -> None:
-    """Versioning on, and non-current versions kept `noncurrent_days` days (idempotent)."""
+    """Versioning on, and non-current versions kept `noncurrent_days` days (idempotent);
+    the upload pieces' non-current versions only UPLOADS_NONCURRENT_DAYS (where two rules
+    match, the shorter expiry comes first)."""
     for bucket in buckets:
         client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         client.put_bucket_lifecycle_configuration(
@@ -216,7 +249,13 @@ def buckets_protect(*, client: Any, buckets: list[str], noncurrent_days: int) ->
                         "Filter": {"Prefix": ""},
                         "NoncurrentVersionExpiration": {"NoncurrentDays": noncurrent_days},
                         "Expiration": {"ExpiredObjectDeleteMarker": True},
-                    }
+                    },
+                    {
+                        "ID": UPLOADS_RULE_ID,
+                        "Status": "Enabled",
+                        "Filter": {"Prefix": UPLOADS_PREFIX},
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": UPLOADS_NONCURRENT_DAYS},
+                    },
                 ]
             },
         )
@@ -226,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     dump = sub.add_parser("dump", help="pg_dump -Fc and its manifest")
-    dump.add_argument("--out", type=Path, default=Path("backups"))
+    dump.add_argument(
+        "--out", type=Path, default=Path("backups"), help="made 0700 if new; files 0600"
+    )
     dump.add_argument(
         "--db",
         default=os.environ.get("DATABASE_URL", ""),
@@ -261,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
                 buckets=args.buckets,
                 noncurrent_days=args.noncurrent_days,
             )
-            print(f"versioned, non-current versions kept {args.noncurrent_days} days: "
+            print(f"versioned, non-current versions kept {args.noncurrent_days} days "
+                  f"({UPLOADS_PREFIX}: {UPLOADS_NONCURRENT_DAYS} day): "
                   + ", ".join(args.buckets))  # fmt: skip
     except BackupError as error:
         print(f"backup: {error}", file=sys.stderr)

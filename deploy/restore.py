@@ -3,19 +3,35 @@
 
     deploy/restore.py database backups/coverline-<time>.dump [--name coverline_restored]
         [--server URL] [--pg-exec PREFIX] [--manage "python manage.py"] [--app-db-url URL]
-    deploy/restore.py objects --bucket B [--since 2026-12-04T15:00:00Z] [--prefix P] [--dry-run]
+        [--keys-dir DIR]
+    deploy/restore.py objects --bucket B --keys-file DIR/<name>.missing-keys [--dry-run]
+    deploy/restore.py objects --bucket B --all-since 2026-12-04T15:00:00Z [--prefix P] [--dry-run]
 
 `database` checks the dump against its manifest (sha256), creates the new database,
 `pg_restore --no-owner --clean --if-exists` into it, counts every table's rows against the
 manifest, then runs the app against it (`manage.py migrate --check`, `manage.py
 storage_audit`, with DATABASE_URL naming the new database and the buckets of the
 environment). It exits non-zero when a count differs, a migration is missing, or a row
-points at a file the buckets do not have. Files without a row (uploaded after the dump)
-are listed but allowed: `storage_audit --repair` deletes them once the restore is kept.
+points at a file the buckets do not have; the places of those files (s3://bucket/key) go
+to `<name>.missing-keys` in --keys-dir (default: the dump's folder), for `objects`.
 
-`objects` undoes deletions in a versioned bucket: each object whose current version is a
-delete marker (made after --since) gets its marker removed, so the version before it is
-current again. Nothing is copied; an object overwritten rather than deleted is left alone.
+Files without a row are listed but allowed, and their places go to `<name>.orphan-keys`:
+after a restore they are mostly riders' originals uploaded after the dump, and those
+objects are the only copies. Never run `storage_audit --repair` blindly after a restore:
+copy them aside first, keeping their keys (`while read -r url; do aws s3 cp "$url"
+"aside/${url#s3://}"; done < <name>.orphan-keys`, or `mc cp` likewise), and decide with
+the contest's team whether those photos are entered again; repair only then.
+
+`objects` undoes deletions in a versioned bucket: each object named in --keys-file (the
+missing files the restored database points at) whose current version is a delete marker
+gets its marker removed, so the version before it is current again. Nothing else is
+touched: a file deleted on purpose (a rider's erasure, the retention) and no longer
+named by the database stays deleted. Upload pieces (`uploads/`, `originals/uploads/`),
+deleted once assembled, are never brought back. Nothing is copied; an object overwritten
+rather than deleted is left alone. (An erasure made after the dump is undone by the
+database restore itself, its rows back: make it again before reopening.)
+`--all-since TIME` removes every delete marker made since TIME instead (the old way: it
+also brings back what was deleted on purpose). A time without a timezone is UTC.
 """
 
 from __future__ import annotations
@@ -28,7 +44,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +54,7 @@ from backup import (
     BackupError,
     Manifest,
     Postgres,
+    private_open,
     s3_client,
     sha256_of,
     url_with_db,
@@ -47,6 +64,11 @@ AUDIT_SUMMARY = re.compile(r"^(\d+) orphan files, (\d+) rows pointing at a missi
 NAME = re.compile(r"[a-z_][a-z0-9_]*")
 # schema.table, as the manifest has them (Django's names need no quotes).
 TABLE = re.compile(r"[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*")
+# storage_audit --keys: where each file is.
+AUDIT_KEY = re.compile(r"^(missing|orphan) key: (\S.*)$", re.M)
+# Resumable uploads' pieces (contest/resumable.py; under the originals storage's location
+# in its bucket): deleted once assembled, never to be brought back.
+UPLOAD_PREFIXES = ("uploads/", "originals/uploads/")
 
 
 @dataclass
@@ -54,6 +76,17 @@ class AuditResult:
     orphans: int
     missing: int
     output: str
+    # Places as storage_audit --keys prints them: s3://bucket/key (or a local path).
+    missing_keys: list[str] = field(default_factory=list)
+    orphan_keys: list[str] = field(default_factory=list)
+
+    def keys_write(self, folder: Path, name: str) -> tuple[Path, Path]:
+        """`<name>.missing-keys` and `<name>.orphan-keys` in `folder` (0600), one a line."""
+        paths = folder / f"{name}.missing-keys", folder / f"{name}.orphan-keys"
+        for path, keys in zip(paths, (self.missing_keys, self.orphan_keys), strict=True):
+            with private_open(path) as handle:
+                handle.write("".join(f"{key}\n" for key in keys).encode())
+        return paths
 
 
 @dataclass
@@ -146,29 +179,81 @@ def migrations_check(*, manage: list[str], env: dict[str, str]) -> tuple[bool, s
 
 
 def storage_check(*, manage: list[str], env: dict[str, str]) -> AuditResult:
-    """`manage.py storage_audit` (no repair): its counts of orphans and missing files."""
+    """`manage.py storage_audit --keys` (no repair): orphans and missing files, and where."""
     done = subprocess.run(  # noqa: S603
-        [*manage, "storage_audit"], env=env, capture_output=True, text=True
+        [*manage, "storage_audit", "--keys"], env=env, capture_output=True, text=True
     )
     match = AUDIT_SUMMARY.search(done.stdout)
     if done.returncode != 0 or not match:
         raise BackupError(f"storage_audit failed: {(done.stdout + done.stderr)[-2000:]}")
-    return AuditResult(orphans=int(match[1]), missing=int(match[2]), output=done.stdout.strip())
+    found: dict[str, list[str]] = {"missing": [], "orphan": []}
+    for kind, place in AUDIT_KEY.findall(done.stdout):
+        found[kind].append(place.strip())
+    output = "\n".join(
+        line for line in done.stdout.strip().splitlines() if not AUDIT_KEY.match(line)
+    )
+    return AuditResult(
+        orphans=int(match[1]),
+        missing=int(match[2]),
+        output=output,
+        missing_keys=found["missing"],
+        orphan_keys=found["orphan"],
+    )
+
+
+def keys_read(path: Path, *, bucket: str) -> tuple[list[str], int]:
+    """The keys of `bucket` in a keys file (s3://bucket/key lines); and how many lines
+    named something else (another bucket, a local path)."""
+    keys, others = [], 0
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        head, _, key = line.removeprefix("s3://").partition("/")
+        if line.startswith("s3://") and head == bucket and key:
+            keys.append(key)
+        else:
+            others += 1
+    return keys, others
+
+
+def aware_time(value: str) -> datetime:
+    """An ISO 8601 time; one without a timezone is taken as UTC."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def is_upload_piece(key: str) -> bool:
+    return key.startswith(UPLOAD_PREFIXES)
 
 
 def objects_undelete(
-    *, client: Any, bucket: str, prefix: str = "", since: datetime | None = None,
-    dry_run: bool = False,
+    *, client: Any, bucket: str, keys: list[str] | None, prefix: str = "",
+    since: datetime | None = None, dry_run: bool = False,
 ) -> list[str]:  # fmt: skip
-    """Removes the delete markers that hide an older version; the keys brought back."""
+    """Removes the delete markers that hide an older version; the keys brought back.
+
+    Only `keys` (the files the restored database points at) unless `keys` is None: then
+    every marker under `prefix` made since `since`. Upload pieces never.
+    """
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
     markers: list[tuple[str, str]] = []
     with_versions: set[str] = set()
-    pages = client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
-    for page in pages:
-        for marker in page.get("DeleteMarkers", ()):
-            if marker["IsLatest"] and (since is None or marker["LastModified"] >= since):
-                markers.append((marker["Key"], marker["VersionId"]))
-        with_versions.update(version["Key"] for version in page.get("Versions", ()))
+    wanted = None if keys is None else set(keys)
+    # One listing per key (a restore misses a few); the whole prefix for --all-since.
+    listings = [prefix] if wanted is None else sorted(wanted)
+    for listed in listings:
+        pages = client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=listed)
+        for page in pages:
+            for marker in page.get("DeleteMarkers", ()):
+                if wanted is not None and marker["Key"] not in wanted:
+                    continue  # a longer key sharing the prefix
+                if is_upload_piece(marker["Key"]):
+                    continue
+                if marker["IsLatest"] and (since is None or marker["LastModified"] >= since):
+                    markers.append((marker["Key"], marker["VersionId"]))
+            with_versions.update(version["Key"] for version in page.get("Versions", ()))
     restored = []
     for key, version_id in sorted(markers):
         # A marker with nothing behind it was a deletion of nothing: removing it brings
@@ -197,7 +282,14 @@ def _print_report(report: RestoreReport, manifest: Manifest) -> None:
         if report.audit.missing:
             print(
                 "files deleted by mistake come back from their previous versions: "
-                "deploy/restore.py objects --bucket BUCKET --since TIME; then audit again"
+                "deploy/restore.py objects --bucket BUCKET --keys-file "
+                f"{report.database}.missing-keys; then audit again"
+            )
+        if report.audit.orphans or report.audit.orphan_keys:
+            print(
+                "files without a row (uploaded after the dump: the only copies) are in "
+                f"{report.database}.orphan-keys: copy them aside with their keys before "
+                "anything else; never storage_audit --repair blindly after a restore"
             )
 
 
@@ -228,21 +320,60 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="the new database's URL as the app reaches it (default: --server's, renamed)",
     )
+    database.add_argument(
+        "--keys-dir",
+        type=Path,
+        default=None,
+        help="where <name>.missing-keys and <name>.orphan-keys go (default: the dump's folder)",
+    )
     objects = sub.add_parser("objects", help="undo deletions in a versioned bucket")
     objects.add_argument("--bucket", required=True)
-    objects.add_argument("--prefix", default="")
-    objects.add_argument("--since", type=datetime.fromisoformat, default=None)
+    which = objects.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--keys-file",
+        type=Path,
+        help="bring back only these (s3://bucket/key lines; the restore's <name>.missing-keys)",
+    )
+    which.add_argument(
+        "--all-since",
+        type=aware_time,
+        metavar="TIME",
+        help="WARNING: removes every delete marker made since TIME (ISO 8601, UTC if no "
+        "timezone), which also brings back files deleted on purpose (a rider's erasure, "
+        "the retention); upload pieces excepted",
+    )
+    objects.add_argument("--prefix", default="", help="with --all-since: only under it")
+    objects.add_argument(
+        "--since",
+        type=aware_time,
+        default=None,
+        help="with --keys-file: only markers made since then (UTC if no timezone)",
+    )
     objects.add_argument("--dry-run", action="store_true")
     objects.add_argument("--endpoint-url", default=None)
     args = parser.parse_args(argv)
 
     try:
         if args.command == "objects":
+            wanted = None
+            if args.keys_file:
+                wanted, others = keys_read(args.keys_file, bucket=args.bucket)
+                if others:
+                    print(
+                        f"{others} lines of {args.keys_file} name another bucket: left",
+                        file=sys.stderr,
+                    )
+            else:
+                print(
+                    "WARNING: --all-since also brings back files deleted on purpose",
+                    file=sys.stderr,
+                )
             keys = objects_undelete(
                 client=s3_client(args.endpoint_url),
                 bucket=args.bucket,
+                keys=wanted,
                 prefix=args.prefix,
-                since=args.since,
+                since=args.all_since or args.since,
                 dry_run=args.dry_run,
             )
             for key in keys:
@@ -261,6 +392,10 @@ def main(argv: list[str] | None = None) -> int:
                 manage=manage, env=env
             )
             report.audit = storage_check(manage=manage, env=env)
+            missing_file, orphan_file = report.audit.keys_write(
+                args.keys_dir or args.dump.parent, args.name
+            )
+            print(f"missing files' keys: {missing_file}; files without a row: {orphan_file}")
         _print_report(report, manifest)
     except BackupError as error:
         print(f"restore: {error}", file=sys.stderr)

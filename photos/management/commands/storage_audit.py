@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.storage import Storage, default_storage
 from django.core.management.base import BaseCommand, CommandParser
 
-from photos.audit import ORPHAN_GRACE, storage_audit
+from photos.audit import ORPHAN_GRACE, RENDITIONS_DIR, StorageAudit, storage_audit
+from photos.services import originals_storage
+
+
+def file_place(storage: Storage, name: str) -> str:
+    """Where a storage keeps `name`: s3://bucket/key on S3, else the file's path."""
+    bucket = getattr(storage, "bucket_name", None)
+    if bucket is None:
+        return storage.path(name)
+    location = (getattr(storage, "location", "") or "").strip("/")
+    return f"s3://{bucket}/{location + '/' if location else ''}{name}"
 
 
 class Command(BaseCommand):
@@ -22,9 +33,18 @@ class Command(BaseCommand):
             help="Delete old orphan files; drop lost renditions (they are made again) and "
             "mark lost originals.",
         )
+        parser.add_argument(
+            "--keys",
+            action="store_true",
+            help="Also print where each missing and orphan file is (s3://bucket/key, or a "
+            "path): what deploy/restore.py reads after a restore.",
+        )
 
-    def handle(self, *args: Any, repair: bool = False, **options: Any) -> None:
+    def handle(self, *args: Any, repair: bool = False, keys: bool = False, **options: Any) -> None:
         report = storage_audit(repair=repair)
+        if keys:
+            # Before any repair's deletions are reported: the places as the audit found them.
+            self._print_keys(report)
         lines = [
             *(f"orphan original: {name}" for name in report.orphan_originals),
             *(f"orphan rendition: {name}" for name in report.orphan_renditions),
@@ -54,3 +74,17 @@ class Command(BaseCommand):
                 f"repaired: {report.files_deleted} files deleted, {report.photos_marked} "
                 f"photos marked, {report.renditions_dropped} renditions to make again"
             )
+
+    def _print_keys(self, report: StorageAudit) -> None:
+        originals = originals_storage()
+        for _photo_id, name in report.missing_originals:
+            self.stdout.write(f"missing key: {file_place(originals, name)}")
+        for _pk, name in report.missing_renditions:
+            self.stdout.write(f"missing key: {file_place(default_storage, name)}")
+        for name in report.orphan_originals:
+            self.stdout.write(f"orphan key: {file_place(originals, name)}")
+        for name in report.orphan_renditions:
+            self.stdout.write(f"orphan key: {file_place(default_storage, name)}")
+        for name in report.recent_orphans:
+            storage = default_storage if name.startswith(f"{RENDITIONS_DIR}/") else originals
+            self.stdout.write(f"orphan key: {file_place(storage, name)}")
