@@ -5,7 +5,7 @@
 // and without JavaScript it posts normally, as fixed blocks; everything here is on top.
 // Both ways tell the page's listeners "upload:start" and "upload:progress" on the form.
 // A tus upload is remembered in localStorage until it ends, so that after a reload (or the
-// browser closed) the same file picked again goes on from where the server stands.
+// browser closed) the same file picked again goes on from where the server stands, on Send.
 (function () {
   "use strict";
 
@@ -383,6 +383,9 @@
 
   // Opens one photo's upload: its Location, or {field errors | message} the server gave.
   function create(form, job) {
+    // The server keeps the fields it is opened with: those are the ones remembered, whatever
+    // is typed while the photo is sent.
+    job.details = detailsOf(job.slot);
     return fetch(form.dataset.tusEndpoint, {
       method: "POST",
       credentials: "same-origin",
@@ -573,8 +576,9 @@
   // --- Taken up again after a reload ---------------------------------------------------------
   // Each upload's address and what was typed for it wait in localStorage, under the contest
   // and rider (data-resume-scope) and the file's fingerprint, until it ends: received,
-  // refused, cancelled, or gone from the server. A page cannot reopen a file by itself: the
-  // rider picks it again, and it goes on from where the server stands. tus-js-client has a
+  // refused, cancelled, or gone from the server; or until the rider signs out (signout.js).
+  // A page cannot reopen a file by itself: the rider picks it again and presses Send, and it
+  // goes on from where the server stands. tus-js-client has a
   // store of its own (findPreviousUploads), but it keeps only the uploads it creates, and
   // these are created here, every photo's fields checked before any is sent.
 
@@ -606,7 +610,7 @@
     if (!store || !job.url) return;
     try {
       store.setItem(scopeOf(form) + fingerprint(job.file), JSON.stringify({
-        url: job.url, details: detailsOf(job.slot), name: job.file.name, expires: job.expires || 0,
+        url: job.url, details: job.details || {}, name: job.file.name, expires: job.expires || 0,
       }));
     } catch (error) { return; }  // full, or private browsing: the upload goes on unremembered
   }
@@ -655,8 +659,9 @@
     });
   }
 
-  // A photo picked again whose upload is remembered gets what was typed for it back; when
-  // every photo chosen is one of these, the sending goes on at once, as it was when it stopped.
+  // A photo picked again whose upload is remembered gets what was typed for it back, and the
+  // page says Send takes it up again. It does not go by itself: the rider may add other
+  // photos first, and Send may be held back during a busy server's wait (Retry-After).
   function resumeRemembered(form) {
     if (!form || form.tusSending || !resumable(form)) return;
     var slots = Array.prototype.filter.call(form.querySelectorAll(".photo-slot"), hasFile);
@@ -669,7 +674,8 @@
       });
       return true;
     });
-    if (found.length && found.length === slots.length) sendByTus(form);
+    if (!found.length) return;
+    form.querySelector(".picker-status").textContent = form.dataset.resumableLabel;
   }
 
   function sameDetails(a, b) {
@@ -691,16 +697,25 @@
     }).then(function (response) {
       if (response.ok) {
         job.url = saved.url;
+        job.details = saved.details || {};
         job.expires = saved.expires;
         job.resumedFrom = Number(response.headers.get("Upload-Offset")) || 0;
         job.sent = job.resumedFrom;
         return job;
       }
-      // The server away: kept for the next try (sendByTus's catch says it failed).
-      if (response.status >= 500) throw new Error("HEAD " + response.status);
       // Expired (404, 410), or no longer this rider's: forgotten, and the photo starts anew.
-      unremember(form, job.file);
-      return create(form, job);
+      if (response.status === 404 || response.status === 410) {
+        unremember(form, job.file);
+        return create(form, job);
+      }
+      // Busy (429, the proxy's 503) or away (5xx), or any other answer: no word on the upload,
+      // which stays remembered for the next Send (no connection: sendByTus's catch). An answer
+      // to HEAD has no body: the page says it in its own words (busyMessage has none to read).
+      var busyNow = response.status === 429 || response.status >= 500;
+      job.refused = {
+        status: response.status, answer: { message: busyNow ? form.dataset.busyLabel : "" },
+      };
+      return job;
     });
   }
 

@@ -1,6 +1,7 @@
 """A tus upload taken up again after the page is reloaded: the page remembers it, says so,
-and when the rider picks the same photo again it goes on from where the server stands and
-makes one entry; one the server no longer has starts anew."""
+and when the rider picks the same photo again and presses Send it goes on from where the
+server stands and makes one entry; one the server no longer has starts anew, one a busy
+server cannot speak of is kept for the next Send. Signing out forgets them all."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from playwright.sync_api import BrowserContext, Page, Request, expect
+from playwright.sync_api import BrowserContext, CDPSession, Page, Request, Route, expect
 from pytest_django.live_server_helper import LiveServer
 
 from contest.models import Contest, Entry, Participant, TusUpload
@@ -34,6 +35,7 @@ pytestmark = pytest.mark.browser
 PHOTO = SHARED_PHOTOS / "jpeg_nokia8.3-5g_gps.jpg"  # 2.2 MB: several pieces of 512 KiB
 BYTES_PER_SECOND = 400_000
 MEMORY_KEYS = "() => Object.keys(localStorage).filter(k => k.startsWith('coverline.upload:'))"
+READY = _("Ready to resume: press Send to go on from where the upload stopped.")
 GONE = re.compile(r"console: Failed to load resource: .* 404 .*/envoi/[0-9a-f-]{36}/\)$")
 
 
@@ -60,11 +62,13 @@ def _requests(page: Page) -> list[tuple[str, int]]:
     return seen
 
 
-def _send_until_part_arrived(page: Page, live_server: LiveServer, contest: Contest) -> None:
-    """Starts sending the photo, slowly, and waits until the server holds a part of it."""
+def _send_until_part_arrived(page: Page, live_server: LiveServer, contest: Contest) -> CDPSession:
+    """Starts sending the photo, slowly, and waits until the server holds a part of it.
+
+    Returns the session that slows the uploads, to lift it."""
     add_photos(page, PHOTO)
     fill_card(page, 0, "Le quai", "Un quai de gare au petit matin.", "Saisons")
-    throttle_upload(page, BYTES_PER_SECOND)
+    throttle = throttle_upload(page, BYTES_PER_SECOND)
     page.locator("#upload-form button[type=submit]").click()
     for _attempt in range(SLOW_MS // 100):
         if TusUpload.objects.filter(offset__gt=0).exists():
@@ -73,6 +77,7 @@ def _send_until_part_arrived(page: Page, live_server: LiveServer, contest: Conte
     assert TusUpload.objects.filter(offset__gt=0).exists()
     # Only the photo's memory is in the page: nothing of a piece or of the rider's session.
     assert len(page.evaluate(MEMORY_KEYS)) == 1
+    return throttle
 
 
 def _reload_and_see_the_notice(page: Page) -> None:
@@ -98,8 +103,15 @@ def test_it_takes_an_upload_up_again_after_a_reload_from_where_the_server_stands
     _reload_and_see_the_notice(page)
     before = len(requests)
 
-    # The same photo again: what was typed comes back and the sending goes on by itself.
+    # The same photo again: what was typed comes back, and Send takes the upload up again;
+    # nothing goes before it is pressed (the rider may add other photos first).
     add_photos(page, PHOTO)
+    expect(page.locator("#upload-form .picker-status")).to_have_text(in_french(READY))
+    expect(page.locator("#id_photos-0-title")).to_have_value("Le quai")
+    assert_accessible(page, "upload page ready to resume an upload")
+    page.wait_for_timeout(1000)
+    assert requests[before:] == []
+    page.locator("#upload-form button[type=submit]").click()
     note = page.locator("#upload-form .progress-note")
     resuming = in_french(_("Resuming the upload at {pct}"))
     pattern = re.escape(resuming).replace(re.escape("{pct}"), r"(\d+) %")
@@ -138,6 +150,7 @@ def test_it_forgets_an_upload_the_server_let_expire_and_sends_the_photo_anew(
     before = len(requests)
 
     add_photos(page, PHOTO)
+    page.locator("#upload-form button[type=submit]").click()
 
     my_entries = live_server.url + reverse("contest:my_entries", args=[contest.slug])
     expect(page).to_have_url(my_entries, timeout=SLOW_MS * 2)
@@ -165,3 +178,106 @@ def test_it_forgets_an_upload_the_rider_cancels(
     page.reload()
     expect(page.get_by_role("button", name=in_french(_("Add photos")))).to_be_visible()
     expect(page.locator("#upload-form .resume-notice")).to_be_hidden()
+
+
+def test_it_remembers_the_fields_the_upload_was_opened_with_not_those_typed_since(
+    page: Page, live_server: LiveServer, contest: Contest, entrant: Participant
+) -> None:
+    upload_url = reverse("contest:upload", args=[contest.slug])
+    sign_in(page, live_server, entrant, upload_url)
+    _send_until_part_arrived(page, live_server, contest)
+
+    # The title changed while the photo goes: the server keeps the one it was opened with,
+    # and the pieces that arrive next (each pushing the expiry back) do not change that.
+    page.fill("#id_photos-0-title", "Le quai, corrigé")
+    for _piece in range(2):
+        with page.expect_response(lambda r: r.request.method == "PATCH", timeout=SLOW_MS):
+            pass
+
+    _reload_and_see_the_notice(page)  # "(Le quai)", the server's title
+    add_photos(page, PHOTO)
+    expect(page.locator("#id_photos-0-title")).to_have_value("Le quai")
+
+
+@pytest.fixture
+def page_turned_away(context: BrowserContext) -> Iterator[Page]:
+    """A checked page, except for the browser's note of the 429 the test answers."""
+    errors = watch_errors(context)
+    yield context.new_page()
+    others = [error for error in errors if "status of 429" not in error]
+    assert not others, "the browser reported errors:\n" + "\n".join(others)
+
+
+def test_it_keeps_an_upload_a_busy_server_cannot_speak_of_and_resumes_it_at_the_next_send(
+    page_turned_away: Page, live_server: LiveServer, contest: Contest, entrant: Participant
+) -> None:
+    page = page_turned_away
+    upload_url = reverse("contest:upload", args=[contest.slug])
+    sign_in(page, live_server, entrant, upload_url)
+    requests = _requests(page)
+    throttle = _send_until_part_arrived(page, live_server, contest)
+    _reload_and_see_the_notice(page)
+    held = TusUpload.objects.get()
+    before = len(requests)
+    add_photos(page, PHOTO)
+
+    def too_many(route: Route) -> None:
+        if route.request.method == "HEAD":
+            route.fulfill(status=429, headers={"Retry-After": "1"}, body="")
+        else:
+            route.continue_()
+
+    def one_upload(url: str) -> bool:
+        return re.search(r"/envoi/[0-9a-f-]{36}/$", url) is not None
+
+    page.route(one_upload, too_many)
+    send = page.locator("#upload-form button[type=submit]")
+    send.click()
+    expect(page.locator("#upload-form .upload-status")).to_have_text(
+        in_french(_("The site is very busy. Nothing was lost: press Send again in a few seconds."))
+    )
+    # Nothing forgotten, nothing opened anew: the half-sent upload waits for the next Send.
+    expect(send).to_be_enabled()
+    assert len(page.evaluate(MEMORY_KEYS)) == 1
+    assert TusUpload.objects.get().pk == held.pk
+    assert requests[before:] == []
+
+    page.unroute(one_upload, too_many)
+    throttle.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    send.click()
+    my_entries = live_server.url + reverse("contest:my_entries", args=[contest.slug])
+    expect(page).to_have_url(my_entries, timeout=SLOW_MS)
+    after = requests[before:]
+    assert after and all(method == "PATCH" for method, _offset in after), after
+    assert after[0][1] > 0
+    assert Entry.objects.get().title == "Le quai"
+    assert page.evaluate(MEMORY_KEYS) == []
+
+
+def test_it_forgets_what_was_typed_for_unfinished_uploads_when_the_rider_signs_out(
+    page: Page, live_server: LiveServer, contest: Contest, entrant: Participant
+) -> None:
+    upload_url = reverse("contest:upload", args=[contest.slug])
+    sign_in(page, live_server, entrant, upload_url)
+    # What the upload page keeps of an upload cut short (see the tests above), and a key of
+    # someone else's that stays.
+    page.evaluate(
+        """([key]) => {
+            localStorage.setItem(key, JSON.stringify({
+                url: "/envoi/x/", details: {title: "Le quai"}, name: "quai.jpg", expires: 0,
+            }));
+            localStorage.setItem("other-site-key", "kept");
+        }""",
+        [f"coverline.upload:{contest.slug}:{entrant.user.pk}:quai.jpg/2/3/image/jpeg"],
+    )
+    page.reload()
+    expect(page.locator("#upload-form .resume-notice")).to_contain_text("quai.jpg (Le quai)")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name=in_french(_("Sign out"))).click()
+
+    assert page.evaluate(MEMORY_KEYS) == []
+    assert page.evaluate("() => localStorage.getItem('other-site-key')") == "kept"
