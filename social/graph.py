@@ -122,6 +122,7 @@ class PublishingLimit:
 @dataclass(frozen=True)
 class DiscoveredMedia:
     id: str
+    caption: str
     media_type: str
     media_url: str
     permalink: str
@@ -275,7 +276,7 @@ class GraphClient:
             raise GraphError(message=f"not an Instagram username: {username!r}", code=100)
         fields = (
             f"business_discovery.username({username})"
-            "{id,username,media{id,media_type,media_url,permalink,timestamp}}"
+            "{id,username,media{id,caption,media_type,media_url,permalink,timestamp}}"
         )
         data = self._request("GET", ig_user_id, {"fields": fields})
         found = data.get("business_discovery") or {}
@@ -286,6 +287,7 @@ class GraphClient:
             media=[
                 DiscoveredMedia(
                     id=str(row["id"]),
+                    caption=str(row.get("caption", "")),
                     media_type=str(row.get("media_type", "")),
                     media_url=str(row.get("media_url", "")),
                     permalink=str(row.get("permalink", "")),

@@ -143,7 +143,7 @@ class HashtagCandidate(models.Model):
     through moderation like any upload.
 
     new → awaiting (a claim is open: being checked, verified, or its image failed) →
-    claimed (the entry is made); a refused claim puts it back to new.
+    claimed (the entry is made); a claim refused or closed (image unavailable) puts it back to new.
     """
 
     class State(models.TextChoices):
@@ -186,6 +186,9 @@ class HashtagCandidate(models.Model):
         return self.permalink or self.media_id
 
 
+CLAIM_CODE_PREFIX = "COVERLINE"
+
+
 class HashtagClaim(models.Model):
     """Someone says a hashtag post is theirs, naming their Instagram account.
 
@@ -193,8 +196,17 @@ class HashtagClaim(models.Model):
     becomes an entry: automatically when the account is a business or creator one (Business
     Discovery lists its media), otherwise by the community manager from the post's page.
 
-    awaiting → verified (the worker makes the entry) → entered | failed (the image could
-    not be fetched: the community manager may retry) ; awaiting | failed → refused.
+    The author's username is printed on the public post, so naming it proves nothing: the
+    claim has a random `code` that the claimant adds to the post's caption (or, checked by
+    hand, comments under it from the same account); only the post's author can.
+
+    The image is fetched from Instagram's CDN as soon as the claim is recorded (its
+    addresses expire within a day) and kept privately (`image_name`) until the entry is made
+    or the claim closed; a fetch that fails closes the claim at once: unavailable.
+
+    awaiting → verified (the worker makes the entry) → entered | failed (the stored image
+    could not be entered: the community manager may retry) ; awaiting | failed → refused ;
+    awaiting | verified → unavailable.
     """
 
     class State(models.TextChoices):
@@ -203,6 +215,7 @@ class HashtagClaim(models.Model):
         ENTERED = "entered", pgettext_lazy("hashtag claim", "Entry made")
         FAILED = "failed", pgettext_lazy("hashtag claim", "Image could not be fetched")
         REFUSED = "refused", pgettext_lazy("hashtag claim", "Refused")
+        UNAVAILABLE = "unavailable", pgettext_lazy("hashtag claim", "Image unavailable")
 
     class VerifiedBy(models.TextChoices):
         NONE = "", _("Not verified")
@@ -214,20 +227,30 @@ class HashtagClaim(models.Model):
         "contest.Participant", on_delete=models.CASCADE, related_name="hashtag_claims"
     )
     handle = models.CharField(_("Instagram username"), max_length=30)
+    # The proof of control, without its prefix (shown as COVERLINE-7K3QX9): random, from an
+    # alphabet without look-alike characters.
+    code = models.CharField(_("code"), max_length=12, blank=True)
     title = models.CharField(_("title"), max_length=80)
     caption = models.CharField(_("description"), max_length=300)
     theme = models.ForeignKey(
         "contest.Theme", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.AWAITING
+        _("state"), max_length=12, choices=State.choices, default=State.AWAITING
     )
+    # The image fetched at claim time, in the originals storage under claims/ (private);
+    # emptied once the file is deleted.
+    image_name = models.CharField(max_length=200, blank=True, editable=False)
+    # The claimant's "check again" clicks, rate-limited.
+    check_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    checks_asked = models.PositiveSmallIntegerField(default=0, editable=False)
     verified_by = models.CharField(
         _("verified by"), max_length=10, choices=VerifiedBy.choices, blank=True, default=""
     )
     # What the automatic check found ("a personal account", "not among its posts"), for
     # the community manager.
     check_note = models.CharField(_("automatic check"), max_length=500, blank=True)
+    checked_at = models.DateTimeField(_("checked automatically at"), null=True, blank=True)
     # Why it was refused or failed, shown to the claimant and the community manager.
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     # The upload's advice on the image ("too small to print"), shown to the claimant.
@@ -252,13 +275,17 @@ class HashtagClaim(models.Model):
             # candidate's own conditional UPDATE.
             models.UniqueConstraint(
                 fields=("candidate",),
-                condition=~models.Q(state="refused"),
+                condition=~models.Q(state__in=("refused", "unavailable")),
                 name="hashtag_claim_one_open",
             )
         ]
 
     def __str__(self) -> str:
         return f"@{self.handle} {self.candidate_id} {self.state}"
+
+    @property
+    def display_code(self) -> str:
+        return f"{CLAIM_CODE_PREFIX}-{self.code}" if self.code else ""
 
 
 class HashtagClaimEvent(models.Model):
@@ -281,8 +308,8 @@ class HashtagClaimEvent(models.Model):
         verbose_name=_("by"),
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    from_state = models.CharField(_("from"), max_length=10)
-    to_state = models.CharField(_("to"), max_length=10)
+    from_state = models.CharField(_("from"), max_length=12)
+    to_state = models.CharField(_("to"), max_length=12)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 

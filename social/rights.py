@@ -3,8 +3,10 @@ download and their account's erasure (registered with contest.rights at start-up
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from contest.models import Participant
@@ -56,12 +58,35 @@ def claims_export(participant: Participant) -> list[dict[str, Any]]:
 
 def claims_erase(participant: Participant) -> None:
     """Empties what the claims say of the person; a claim still open is closed (no mail:
-    the account is going) and its post open to be claimed again. The audit rows stay."""
-    claims = HashtagClaim.objects.filter(participant=participant)
-    open_claims = claims.exclude(state__in=(HashtagClaim.State.REFUSED, HashtagClaim.State.ENTERED))
-    HashtagCandidate.objects.filter(
-        claims__in=open_claims, state=HashtagCandidate.State.AWAITING
-    ).update(state=HashtagCandidate.State.NEW)
-    open_claims.update(state=HashtagClaim.State.REFUSED, closed_at=timezone.now())
-    claims.update(handle="", title="", caption="", check_note="", reason="")
-    HashtagClaimEvent.objects.filter(claim__participant=participant).update(note="")
+    the account is going) and its post open to be claimed again; the images kept for the
+    claims are deleted once this commits. The audit rows stay.
+
+    The open claims are closed under their row locks: the entry job (claim_entry_make)
+    makes an entry under the same lock, so it either finished first (the claim is entered,
+    and the entry withdrawn with the others) or finds the claim closed and makes none."""
+    from social.services import claim_image_drop
+
+    with transaction.atomic():
+        claims = HashtagClaim.objects.filter(participant=participant)
+        open_ids = list(
+            claims.select_for_update()
+            .exclude(
+                state__in=(
+                    HashtagClaim.State.REFUSED,
+                    HashtagClaim.State.ENTERED,
+                    HashtagClaim.State.UNAVAILABLE,
+                )
+            )
+            .values_list("pk", flat=True)
+        )
+        HashtagCandidate.objects.filter(
+            claims__in=open_ids, state=HashtagCandidate.State.AWAITING
+        ).update(state=HashtagCandidate.State.NEW)
+        HashtagClaim.objects.filter(pk__in=open_ids).update(
+            state=HashtagClaim.State.REFUSED, closed_at=timezone.now()
+        )
+        claims.update(handle="", title="", caption="", check_note="", reason="")
+        HashtagClaimEvent.objects.filter(claim__participant=participant).update(note="")
+        with_images = list(claims.exclude(image_name="").values_list("pk", flat=True))
+        for claim_id in with_images:
+            transaction.on_commit(partial(claim_image_drop, claim_id=claim_id))

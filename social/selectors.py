@@ -62,7 +62,7 @@ def post_queue(*, contest_id: int) -> PostQueue:
 
 def hashtag_candidates(*, contest_id: int) -> list[HashtagCandidate]:
     """The posts found under the campaign's hashtag: claims to check first, then new ones,
-    latest first. Each has `open_claims` (its claim not refused, at most one) with its
+    latest first. Each has `open_claims` (its claim not closed unentered, at most one) with its
     claimant: two queries whatever their number."""
     order: dict[str, int] = {"awaiting": 0, "new": 1, "claimed": 2}
     found = list(
@@ -71,7 +71,9 @@ def hashtag_candidates(*, contest_id: int) -> list[HashtagCandidate]:
         .prefetch_related(
             Prefetch(
                 "claims",
-                queryset=HashtagClaim.objects.exclude(state=HashtagClaim.State.REFUSED)
+                queryset=HashtagClaim.objects.exclude(
+                    state__in=(HashtagClaim.State.REFUSED, HashtagClaim.State.UNAVAILABLE)
+                )
                 .select_related("participant")
                 .order_by("-created_at"),
                 to_attr="open_claims",

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import secrets
 import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
+from functools import partial
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -26,7 +28,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -603,19 +605,27 @@ def hashtag_import(*, contest_id: int) -> int:
                 # Images only: a video or a carousel has no single image to enter.
                 if item.media_type == "IMAGE" and item.media_url
             ]
-            known = set(
-                HashtagCandidate.objects.filter(
+            known = {
+                candidate.media_id: candidate
+                for candidate in HashtagCandidate.objects.filter(
                     contest=contest, media_id__in=[row.media_id for row in rows]
-                ).values_list("media_id", flat=True)
-            )
+                ).only("pk", "media_id", "media_url", "state")
+            }
             HashtagCandidate.objects.bulk_create(rows, ignore_conflicts=True)
-            # A known post gets its fresh image address: the CDN's expire, and a claim
-            # whose image fetch failed can then be retried.
+            # A known post still to claim gets its fresh image address (the CDN's expire),
+            # in one UPDATE. Not a claimed one: its image is the entry's now, and its
+            # author's erasure emptied the address for good.
+            fresh = []
             for row in rows:
-                if row.media_id in known:
-                    HashtagCandidate.objects.filter(contest=contest, media_id=row.media_id).exclude(
-                        media_url=row.media_url
-                    ).update(media_url=row.media_url)
+                candidate = known.get(row.media_id)
+                if (
+                    candidate is not None
+                    and candidate.state != HashtagCandidate.State.CLAIMED
+                    and candidate.media_url != row.media_url
+                ):
+                    candidate.media_url = row.media_url
+                    fresh.append(candidate)
+            HashtagCandidate.objects.bulk_update(fresh, ["media_url"])
             found += len([row for row in rows if row.media_id not in known])
             if not after:
                 break
@@ -674,12 +684,28 @@ class ClaimRefused(ApplicationError):
 
 
 class ImageFetchTransient(Exception):
-    """Instagram's CDN did not answer (network, time-out, server error): try again later."""
+    """Instagram's CDN or the storage did not answer (network, time-out, server error): try
+    again later."""
 
 
 Claim = HashtagClaim.State
+# Claims still open: their image is kept (a failed one may be retried).
+CLAIM_OPEN = (Claim.AWAITING, Claim.VERIFIED, Claim.FAILED)
 # A claim left "verified" this long lost its job (the task retries for ~30 minutes at most).
 CLAIM_STUCK_AFTER = timedelta(hours=1)
+# The code's alphabet: no 0/O, 1/I/L or 5/S to misread when typing it into a caption.
+CLAIM_CODE_ALPHABET = "234679ACDEFGHJKMNPQRTUVWXYZ"
+CLAIM_CODE_LENGTH = 6
+# The fetched images, private, in a folder of the originals storage of their own (the
+# storage audit looks at the photos' originals, at its root, only).
+CLAIM_DIR = "claims"
+# The claimant's "I've added the code, check again": once a minute, 30 times a claim, as
+# each check is a Business Discovery call counted against the operator's app.
+CLAIM_CHECK_EVERY = timedelta(minutes=1)
+CLAIM_CHECKS_MAX = 30
+# The hourly job checks a claim still waiting for its code again, for this long.
+CLAIM_RECHECK_FOR = timedelta(days=3)
+CLAIM_RECHECK_AFTER = timedelta(minutes=30)
 
 
 def _instagram_account() -> SocialAccount | None:
@@ -693,6 +719,18 @@ def _instagram_account() -> SocialAccount | None:
     )
 
 
+def _claim_code() -> str:
+    return "".join(secrets.choice(CLAIM_CODE_ALPHABET) for _ in range(CLAIM_CODE_LENGTH))
+
+
+def claim_code_in(*, code: str, text: str) -> bool:
+    """Whether a caption (or comment) shows the claim's code: as a word of its own, in any
+    case, with or without its COVERLINE- prefix."""
+    if not code:  # a claim made before codes: checked by hand only
+        return False
+    return re.search(rf"(?<![0-9A-Z]){re.escape(code)}(?![0-9A-Z])", text.upper()) is not None
+
+
 def candidate_claim(
     *,
     candidate_id: int,
@@ -703,8 +741,10 @@ def candidate_claim(
     theme: Theme | None,
 ) -> HashtagClaim:
     """Records that `participant` says the post is theirs, posted from the Instagram
-    account `handle`. No entry yet: the claim is checked first (claim_verify, then by hand)
-    because Instagram's hashtag search does not say who posted.
+    account `handle`, with a code for them to add to the post's caption: naming the account
+    proves nothing, as the post shows its author's username to everyone. No entry yet: the
+    image is fetched at once (claim_image_fetch), then the claim checked (claim_verify, then
+    by hand).
 
     Claimed by a conditional UPDATE from "new": of two claimants, the second is refused.
     """
@@ -718,21 +758,100 @@ def candidate_claim(
             candidate_id=candidate_id,
             participant=participant,
             handle=handle,
+            code=_claim_code(),
             title=title.strip(),
             caption=caption.strip(),
             theme=theme,
         )
-        from social.tasks import verify_claim
+        from social.tasks import fetch_claim_image
 
-        verify_claim.delay_on_commit(claim.pk)
+        fetch_claim_image.delay_on_commit(claim.pk)
     return claim
+
+
+def claim_image_fetch(*, claim_id: int, last_try: bool = True) -> str:
+    """Fetches the claimed post's image while its CDN address still works (it expires within
+    a day, and a check by hand may take days) and keeps it privately until the entry is
+    made; then asks for the check. An image gone or unreadable closes the claim at once
+    ("unavailable"): the claimant is told to send the photo through the upload page.
+
+    Idempotent: a claim closed, or with its image, is left alone. Raises
+    ImageFetchTransient for the task to retry, unless `last_try`.
+    """
+    claim = HashtagClaim.objects.select_related("candidate").filter(pk=claim_id).first()
+    if claim is None or claim.state not in (Claim.AWAITING, Claim.VERIFIED) or claim.image_name:
+        return claim.state if claim else ""
+    try:
+        data = _fetch_image(claim.candidate.media_url)
+        _inspect(data)
+    except ImageFetchTransient:
+        if not last_try:
+            raise
+        return _claim_unavailable(claim, _("Instagram did not answer."))
+    except ClaimRefused as failure:
+        return _claim_unavailable(claim, failure.message)
+    try:
+        name = originals_storage().save(
+            f"{CLAIM_DIR}/{claim.pk}-{secrets.token_hex(8)}.jpg", ContentFile(data)
+        )
+    except (OSError, BotoCoreError, ClientError) as error:
+        if not last_try:
+            raise ImageFetchTransient(f"storage: {error}") from error
+        # The storage is down: the hourly job (claims_requeue) fetches it again.
+        logger.warning("hashtag claim %s: image not stored: %s", claim_id, error)
+        return claim.state
+    from social.tasks import make_claim_entry, verify_claim
+
+    with transaction.atomic():
+        if not HashtagClaim.objects.filter(
+            pk=claim_id, state__in=(Claim.AWAITING, Claim.VERIFIED), image_name=""
+        ).update(image_name=name):
+            # Closed meanwhile, or fetched by a run that finished first: not kept twice.
+            transaction.on_commit(partial(_stored_delete, name))
+            return HashtagClaim.objects.values_list("state", flat=True).get(pk=claim_id)
+        state = HashtagClaim.objects.values_list("state", flat=True).get(pk=claim_id)
+        if state == Claim.AWAITING:
+            verify_claim.delay_on_commit(claim_id)
+        else:  # confirmed by hand before the image came: the entry waited for it
+            make_claim_entry.delay_on_commit(claim_id)
+    return state
+
+
+def _inspect(data: bytes) -> imaging.UploadInfo:
+    try:
+        return imaging.inspect_upload(
+            SimpleUploadedFile("instagram.jpg", data), size=len(data), policy=upload_policy()
+        )
+    except imaging.ImageRejected:
+        raise ClaimRefused(_("The image of this post cannot be read.")) from None
+
+
+def _claim_unavailable(claim: HashtagClaim, why: str) -> str:
+    reason = _(
+        "The image could not be taken from Instagram (%(why)s). Send your photo through "
+        "the contest's upload page instead."
+    ) % {"why": why.rstrip(".")}
+    with transaction.atomic():
+        if not HashtagClaim.objects.filter(
+            pk=claim.pk, state__in=(Claim.AWAITING, Claim.VERIFIED)
+        ).update(state=Claim.UNAVAILABLE, reason=reason[:500], closed_at=timezone.now()):
+            return HashtagClaim.objects.values_list("state", flat=True).get(pk=claim.pk)
+        HashtagCandidate.objects.filter(
+            pk=claim.candidate_id, state=HashtagCandidate.State.AWAITING
+        ).update(state=HashtagCandidate.State.NEW)
+        closed = HashtagClaim.objects.select_related("candidate__contest", "participant__user").get(
+            pk=claim.pk
+        )
+        _claim_mail(closed, "social/email/claim_refused")
+    return Claim.UNAVAILABLE
 
 
 def claim_verify(*, claim_id: int) -> str:
     """The automatic check: when the claimed account is a business or creator one, Business
-    Discovery lists its latest media; the post among them verifies the claim (and gives a
-    fresh image address, as the CDN's expire). Otherwise the claim waits for the community
-    manager, with what was found. Returns the claim's state ("" if nothing to do).
+    Discovery lists its latest media with their captions; the post among them with the
+    claim's code in its caption verifies the claim. Otherwise the claim waits (the claimant
+    may ask again, the hourly job does) and the community manager sees what was found.
+    Returns the claim's state ("" if nothing to do).
 
     Raises GraphError for a transient error or a rate limit (the task retries).
     """
@@ -760,7 +879,7 @@ def claim_verify(*, claim_id: int) -> str:
             claim,
             _(
                 "Instagram cannot check @%(handle)s automatically (a personal account, or "
-                "no such account): check the post's author by hand."
+                "no such account): check by hand."
             )
             % {"handle": claim.handle},
         )
@@ -771,26 +890,30 @@ def claim_verify(*, claim_id: int) -> str:
             _("The post is not among the latest posts of @%(handle)s: check by hand.")
             % {"handle": claim.handle},
         )
+    if not claim_code_in(code=claim.code, text=media.caption):
+        return _claim_note(
+            claim,
+            _("The post is by @%(handle)s, but its caption does not show the code %(code)s yet.")
+            % {"handle": claim.handle, "code": claim.display_code},
+        )
+    now = timezone.now()
     with transaction.atomic():
         verified = HashtagClaim.objects.filter(pk=claim.pk, state=Claim.AWAITING).update(
             state=Claim.VERIFIED,
             verified_by=HashtagClaim.VerifiedBy.INSTAGRAM,
-            verified_at=timezone.now(),
+            verified_at=now,
+            checked_at=now,
             check_note="",
         )
         if not verified:  # decided by hand meanwhile
             return ""
-        if media.media_url.startswith("https://") or media.media_url.startswith("http://"):
-            HashtagCandidate.objects.filter(pk=claim.candidate_id).update(
-                media_url=media.media_url[:1000]
-            )
         HashtagClaimEvent.objects.create(
             claim=claim,
             actor=None,
             action=HashtagClaimEvent.Action.VERIFIED,
             from_state=Claim.AWAITING,
             to_state=Claim.VERIFIED,
-            note=f"@{found.username}",
+            note=f"@{found.username} {claim.display_code}",
         )
         from social.tasks import make_claim_entry
 
@@ -799,13 +922,38 @@ def claim_verify(*, claim_id: int) -> str:
 
 
 def _claim_note(claim: HashtagClaim, note: str) -> str:
-    HashtagClaim.objects.filter(pk=claim.pk, state=Claim.AWAITING).update(check_note=note[:500])
+    HashtagClaim.objects.filter(pk=claim.pk, state=Claim.AWAITING).update(
+        check_note=note[:500], checked_at=timezone.now()
+    )
     return Claim.AWAITING
 
 
+def claim_check_ask(*, claim_id: int, participant: Participant) -> bool:
+    """The claimant added the code and asks for the check again: once a minute at most,
+    CLAIM_CHECKS_MAX times a claim (a conditional UPDATE, so a double click asks once)."""
+    now = timezone.now()
+    asked = (
+        HashtagClaim.objects.filter(
+            Q(check_asked_at__isnull=True) | Q(check_asked_at__lt=now - CLAIM_CHECK_EVERY),
+            pk=claim_id,
+            participant=participant,
+            state=Claim.AWAITING,
+            checks_asked__lt=CLAIM_CHECKS_MAX,
+        )
+        .exclude(code="")
+        .update(check_asked_at=now, checks_asked=F("checks_asked") + 1)
+    )
+    if asked:
+        from social.tasks import verify_claim
+
+        verify_claim.delay_on_commit(claim_id)
+    return bool(asked)
+
+
 def claim_confirm(*, claim_id: int, user: User) -> bool:
-    """The community manager saw on Instagram that the post is by the claimed account: the
-    entry is made by the worker. Conditional: of two staff clicking at once, one decides."""
+    """The community manager saw on Instagram the claim's code in the post's caption, or in
+    a comment under it by the post's author: the entry is made by the worker. Conditional:
+    of two staff clicking at once, one decides."""
     with transaction.atomic():
         confirmed = HashtagClaim.objects.filter(pk=claim_id, state=Claim.AWAITING).update(
             state=Claim.VERIFIED,
@@ -821,7 +969,7 @@ def claim_confirm(*, claim_id: int, user: User) -> bool:
             action=HashtagClaimEvent.Action.CONFIRM,
             from_state=Claim.AWAITING,
             to_state=Claim.VERIFIED,
-            note=f"@{claim.handle}",
+            note=f"@{claim.handle} {claim.display_code}",
         )
         from social.tasks import make_claim_entry
 
@@ -866,12 +1014,12 @@ def _claim_refuse(
             note=reason,
         )
         _claim_mail(claim, "social/email/claim_refused")
+    claim_image_drop(claim_id=claim_id)
     return True
 
 
 def claim_retry(*, claim_id: int, user: User) -> bool:
-    """The community manager tries a failed image fetch again (a fresh image address came
-    with the hourly import, say)."""
+    """The community manager tries a failed entry again (the storage was down, say)."""
     with transaction.atomic():
         retried = HashtagClaim.objects.filter(pk=claim_id, state=Claim.FAILED).update(
             state=Claim.VERIFIED, reason="", verified_at=timezone.now()
@@ -892,14 +1040,16 @@ def claim_retry(*, claim_id: int, user: User) -> bool:
 
 
 def claim_entry_make(*, claim_id: int, last_try: bool = True) -> str:
-    """Makes a verified claim's entry: the image fetched from Instagram at the size offered,
-    checked and stored like an upload (contest.services.entry_submit: rules accepted,
-    limits, moderation), and the claimant told by e-mail. Returns the claim's state.
+    """Makes a verified claim's entry from the image kept at claim time, checked and stored
+    like an upload (contest.services.entry_submit: rules accepted, limits, moderation), and
+    the claimant told by e-mail; the kept image is then deleted (the entry has its own
+    original). Returns the claim's state.
 
     Idempotent: a claim no longer "verified" is left alone, and the entry is made under the
-    claim's row lock, so a job run twice makes one entry. An image gone for good (the CDN
-    address expired, unreadable, too large) fails the claim with its reason; a CDN that
-    does not answer raises ImageFetchTransient for the task to retry, unless `last_try`.
+    claim's row lock, so a job run twice makes one entry. A claim whose image is still being
+    fetched waits (the fetch enqueues this job). A stored image gone or unreadable fails the
+    claim with its reason; a storage that does not answer raises ImageFetchTransient for the
+    task to retry, unless `last_try`.
     """
     claim = (
         HashtagClaim.objects.select_related("candidate__contest", "participant__user", "theme")
@@ -908,19 +1058,21 @@ def claim_entry_make(*, claim_id: int, last_try: bool = True) -> str:
     )
     if claim is None or claim.state != Claim.VERIFIED:
         return claim.state if claim else ""
+    if not claim.image_name:
+        return Claim.VERIFIED
     try:
-        data = _fetch_image(claim.candidate.media_url)
-        upload = SimpleUploadedFile("instagram.jpg", data)
-        try:
-            info = imaging.inspect_upload(upload, size=len(data), policy=upload_policy())
-        except imaging.ImageRejected:
-            raise ClaimRefused(_("The image of this post cannot be read.")) from None
-    except ImageFetchTransient:
+        with originals_storage().open(claim.image_name, "rb") as stored:
+            data = stored.read()
+        info = _inspect(data)
+    except FileNotFoundError:
+        return _claim_fail(claim, _("The image taken from Instagram is no longer stored."))
+    except (OSError, BotoCoreError, ClientError) as error:
         if not last_try:
-            raise
-        return _claim_fail(claim, _("Instagram did not answer when the image was fetched."))
+            raise ImageFetchTransient(f"storage: {error}") from error
+        return _claim_fail(claim, _("The image taken from Instagram could not be read."))
     except ClaimRefused as failure:
         return _claim_fail(claim, failure.message)
+    upload = SimpleUploadedFile("instagram.jpg", data)
     contest = claim.candidate.contest
     draft = EntryDraft(
         upload=upload, info=info, title=claim.title, caption=claim.caption, theme=claim.theme
@@ -932,7 +1084,7 @@ def claim_entry_make(*, claim_id: int, last_try: bool = True) -> str:
                 .filter(pk=claim_id, state=Claim.VERIFIED)
                 .exists()
             )
-            if not locked:  # made by a run that finished first
+            if not locked:  # made by a run that finished first, or closed (erasure)
                 return HashtagClaim.objects.values_list("state", flat=True).get(pk=claim_id)
             [entry] = entry_submit(contest=contest, participant=claim.participant, drafts=[draft])
             advice = upload_advice(contest_id=contest.pk, size=(info.width, info.height))
@@ -954,6 +1106,7 @@ def claim_entry_make(*, claim_id: int, last_try: bool = True) -> str:
             claim_id=claim_id, user=None, reason=refused.message, states=(Claim.VERIFIED,)
         )
         return Claim.REFUSED
+    claim_image_drop(claim_id=claim_id)
     return Claim.ENTERED
 
 
@@ -962,6 +1115,31 @@ def _claim_fail(claim: HashtagClaim, reason: str) -> str:
         state=Claim.FAILED, reason=reason[:500]
     )
     return Claim.FAILED
+
+
+def claim_image_drop(*, claim_id: int) -> bool:
+    """Deletes the image kept for a claim once it is closed (entered, refused, unavailable).
+    A storage error leaves it named on the claim: the hourly job tries again."""
+    name = (
+        HashtagClaim.objects.filter(pk=claim_id)
+        .exclude(state__in=CLAIM_OPEN)
+        .exclude(image_name="")
+        .values_list("image_name", flat=True)
+        .first()
+    )
+    if not name or not _stored_delete(name):
+        return False
+    HashtagClaim.objects.filter(pk=claim_id, image_name=name).update(image_name="")
+    return True
+
+
+def _stored_delete(name: str) -> bool:
+    try:
+        originals_storage().delete(name)
+    except (OSError, BotoCoreError, ClientError) as error:
+        logger.warning("hashtag claim image %s not deleted: %s", name, error)
+        return False
+    return True
 
 
 def _claim_mail(claim: HashtagClaim, template: str) -> None:
@@ -991,26 +1169,45 @@ def _claim_mail(claim: HashtagClaim, template: str) -> None:
 
 
 def claims_requeue(*, now: datetime | None = None) -> int:
-    """Finds the claims whose job was lost (a worker gone) and enqueues it again: the
-    checks never made, the entries never made. Both jobs are idempotent."""
-    from social.tasks import make_claim_entry, verify_claim
+    """The hourly job of claims: enqueues again the jobs that were lost (a worker gone) -
+    image fetches and entries never made - checks again the claims still waiting for their
+    code, and deletes the kept images of closed claims a storage error left. Every job is
+    idempotent."""
+    from social.tasks import fetch_claim_image, make_claim_entry, verify_claim
 
-    before = (now or timezone.now()) - CLAIM_STUCK_AFTER
-    unchecked = list(
+    now = now or timezone.now()
+    before = now - CLAIM_STUCK_AFTER
+    unfetched = list(
         HashtagClaim.objects.filter(
-            state=Claim.AWAITING, check_note="", created_at__lt=before
+            state__in=(Claim.AWAITING, Claim.VERIFIED), image_name="", created_at__lt=before
         ).values_list("pk", flat=True)[:100]
     )
-    for claim_id in unchecked:
+    for claim_id in unfetched:
+        fetch_claim_image.delay(claim_id)
+    # Waiting for the code: the claimant may have added it without asking for a check.
+    recheck = list(
+        HashtagClaim.objects.filter(
+            Q(checked_at__isnull=True) | Q(checked_at__lt=now - CLAIM_RECHECK_AFTER),
+            state=Claim.AWAITING,
+            created_at__gte=now - CLAIM_RECHECK_FOR,
+        )
+        .exclude(image_name="")
+        .exclude(code="")
+        .values_list("pk", flat=True)[:100]
+    )
+    for claim_id in recheck:
         verify_claim.delay(claim_id)
     stuck = list(
-        HashtagClaim.objects.filter(state=Claim.VERIFIED, verified_at__lt=before).values_list(
-            "pk", flat=True
-        )[:100]
+        HashtagClaim.objects.filter(state=Claim.VERIFIED, verified_at__lt=before)
+        .exclude(image_name="")
+        .values_list("pk", flat=True)[:100]
     )
     for claim_id in stuck:
         make_claim_entry.delay(claim_id)
-    return len(unchecked) + len(stuck)
+    left = HashtagClaim.objects.exclude(state__in=CLAIM_OPEN).exclude(image_name="")
+    for claim_id in left.values_list("pk", flat=True)[:100]:
+        claim_image_drop(claim_id=claim_id)
+    return len(unfetched) + len(recheck) + len(stuck)
 
 
 def _fetch_image(url: str) -> bytes:
@@ -1024,8 +1221,7 @@ def _fetch_image(url: str) -> bytes:
     except urllib.error.HTTPError as error:
         if error.code >= 500 or error.code == 429:
             raise ImageFetchTransient(f"HTTP {error.code}") from None
-        # Instagram's CDN addresses expire (403, 404): the next import run has a fresh one
-        # while the post is less than a day old.
+        # Instagram's CDN addresses expire (403, 404).
         raise ClaimRefused(_("The image of this post is no longer available.")) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
         raise ImageFetchTransient(str(error)) from None

@@ -60,6 +60,25 @@ def import_hashtags() -> int:
 
 
 @shared_task(
+    bind=True,
+    acks_late=True,  # claim_image_fetch stores the image of a claim without one, once
+    reject_on_worker_lost=True,
+    max_retries=4,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def fetch_claim_image(self: Task, claim_id: int) -> str:
+    from social.services import ImageFetchTransient, claim_image_fetch
+
+    try:
+        return claim_image_fetch(claim_id=claim_id, last_try=self.request.retries >= 4)
+    except ImageFetchTransient as error:
+        # Instagram's CDN did not answer: 20 s, 40 s, 80 s, 160 s, then the claim is closed
+        # (the claimant is waiting on the claim page).
+        raise self.retry(exc=error, countdown=20 * 2**self.request.retries) from None
+
+
+@shared_task(
     acks_late=True,  # claim_verify changes an "awaiting" claim only: a re-run does nothing
     reject_on_worker_lost=True,
     autoretry_for=(GraphError,),  # raised only for transient errors and rate limits
@@ -90,5 +109,5 @@ def make_claim_entry(self: Task, claim_id: int) -> str:
     try:
         return claim_entry_make(claim_id=claim_id, last_try=self.request.retries >= 5)
     except ImageFetchTransient as error:
-        # Instagram's CDN did not answer: 1, 2, 4, 8, 16 minutes, then the claim fails.
+        # The storage did not answer: 1, 2, 4, 8, 16 minutes, then the claim fails.
         raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from None

@@ -38,4 +38,9 @@ urlpatterns = [
         name="claim_retry",
     ),
     path("concours/<slug:slug>/instagram/<str:token>/", views.claim, name="claim"),
+    path(
+        "concours/<slug:slug>/instagram/<str:token>/verifier/",
+        views.claim_check,
+        name="claim_check",
+    ),
 ]

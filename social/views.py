@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -200,24 +202,42 @@ def claim_retry(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
     return HttpResponseRedirect(_candidates_url(contest))
 
 
+# The claim page reloads itself while the image is being fetched, for this long at most.
+CLAIM_FETCH_POLL_FOR = timedelta(minutes=5)
+
+
 @contest_step
 @require_http_methods(["GET", "POST"])
 def claim(
     request: AuthenticatedHttpRequest, contest: Contest, participant: Participant, token: str
 ) -> HttpResponse:
-    """The author of an Instagram post claims it, from the link in the reply, and later
-    sees what became of the claim (checked, entered, refused) on the same page."""
-    candidate_id = services.candidate_from_token(token=token)
-    if candidate_id is None:
-        raise Http404
-    candidate = HashtagCandidate.objects.filter(pk=candidate_id, contest=contest).first()
-    if candidate is None:
-        raise Http404
-    context: dict[str, Any] = {"contest": contest, "candidate": candidate}
+    """The author of an Instagram post claims it, from the link in the reply, is given the
+    code to add to the post's caption, and later sees what became of the claim (checked,
+    entered, refused) on the same page. A claimant refused may claim the post again."""
+    candidate = _claimed_candidate(contest, token)
+    context: dict[str, Any] = {"contest": contest, "candidate": candidate, "token": token}
     mine = selectors.hashtag_claim_of(candidate_id=candidate.pk, participant_id=participant.pk)
     if mine is not None:
-        return render(request, "social/claim.html", {**context, "claim": mine})
-    if candidate.state != HashtagCandidate.State.NEW:
+        context["claim"] = mine
+        context["fetching"] = (
+            mine.state == HashtagClaim.State.AWAITING
+            and not mine.image_name
+            and mine.created_at > timezone.now() - CLAIM_FETCH_POLL_FOR
+        )
+        context["checking"] = (
+            mine.check_asked_at is not None
+            and (mine.checked_at is None or mine.checked_at < mine.check_asked_at)
+            and mine.check_asked_at > timezone.now() - services.CLAIM_CHECK_EVERY
+        )
+        # Refused, the post open again: the claimant may try again (a typo in the username,
+        # the code never added). An image unavailable: they are sent to the upload page.
+        if (
+            mine.state != HashtagClaim.State.REFUSED
+            or candidate.state != HashtagCandidate.State.NEW
+        ):
+            return render(request, "social/claim.html", context)
+        context["again"] = True  # refused: the form to claim the post again follows
+    elif candidate.state != HashtagCandidate.State.NEW:
         return render(request, "social/claim.html", {**context, "taken": True})
     if enrollment_current(contest=contest, participant=participant) is None:
         return render(request, "social/claim.html", {**context, "needs_rules": True})
@@ -235,8 +255,30 @@ def claim(
         except services.ClaimRefused as refused:
             context["refusal"] = refused.message
         else:
-            # The page, loaded again, tells what happens next.
+            # The page, loaded again, shows the code and tells what happens next.
             return HttpResponseRedirect(request.path)
     context["form"] = form
     status = 400 if request.method == "POST" else 200
     return render(request, "social/claim.html", context, status=status)
+
+
+@contest_step
+@require_POST
+def claim_check(
+    request: AuthenticatedHttpRequest, contest: Contest, participant: Participant, token: str
+) -> HttpResponse:
+    """The claimant added the code to the post's caption: the automatic check runs again."""
+    candidate = _claimed_candidate(contest, token)
+    mine = selectors.hashtag_claim_of(candidate_id=candidate.pk, participant_id=participant.pk)
+    if mine is None:
+        raise Http404
+    if not services.claim_check_ask(claim_id=mine.pk, participant=participant):
+        messages.info(request, _("A check was asked a moment ago: wait a minute, then ask again."))
+    return HttpResponseRedirect(reverse("social:claim", args=[contest.slug, token]))
+
+
+def _claimed_candidate(contest: Contest, token: str) -> HashtagCandidate:
+    candidate_id = services.candidate_from_token(token=token)
+    if candidate_id is None:
+        raise Http404
+    return get_object_or_404(HashtagCandidate, pk=candidate_id, contest=contest)

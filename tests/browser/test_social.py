@@ -65,15 +65,18 @@ def test_the_hashtag_pages_are_accessible(
 ) -> None:
     from django.utils import timezone
 
-    from social.models import HashtagCandidate
-    from social.services import candidate_from_token
+    from social.models import HashtagCandidate, HashtagClaim
+    from social.services import candidate_from_token, claim_image_fetch
+    from tests.images import photo_bytes
+    from tests.social.graph_standin import GraphStandIn
 
+    cdn = GraphStandIn().start()  # Instagram's CDN, for the image fetched at claim time
     candidate = HashtagCandidate.objects.create(
         contest=contest,
         media_id="1801",
         media_type="IMAGE",
         caption="Mon tram du matin #Couvertures2027 " * 8,
-        media_url="https://cdn.example/1801.jpg",
+        media_url=cdn.cdn_url("1801.jpg", photo_bytes(1080, 1350, seed=3)),
         permalink="https://www.instagram.com/p/1801/",
         taken_at=timezone.now(),
     )
@@ -110,8 +113,19 @@ def test_the_hashtag_pages_are_accessible(
         "Merci ! Votre revendication est enregistrée."
     )
     expect(page.get_by_text("publiée depuis @camille.photo")).to_be_visible()
-    assert_fits_the_screen(page, "claim awaiting check")
-    assert_accessible(page, "claim awaiting check")
+    expect(page.get_by_text("Récupération de l’image sur Instagram…")).to_be_visible()
+    claim = HashtagClaim.objects.get()
+    code = f"COVERLINE-{claim.code}"
+    expect(page.get_by_text(code, exact=True)).to_be_visible()
+    # The worker keeps the image: the page, polling, stops saying it is being fetched.
+    assert claim_image_fetch(claim_id=claim.pk) == "awaiting"
+    cdn.stop()
+    expect(page.get_by_text("Récupération de l’image sur Instagram…")).to_have_count(0)
+    expect(
+        page.get_by_role("button", name="J’ai ajouté le code : vérifier à nouveau")
+    ).to_be_visible()
+    assert_fits_the_screen(page, "claim awaiting its code")
+    assert_accessible(page, "claim awaiting its code")
 
     # The community manager checks it from the post's page and confirms.
     context.clear_cookies()
@@ -119,13 +133,18 @@ def test_the_hashtag_pages_are_accessible(
     page.goto(live_server.url + reverse("social:candidates", args=[contest.slug]))
     expect(page.get_by_text("Revendiquée par @camille.photo")).to_be_visible()
     check = page.get_by_role(
-        "link", name="Vérifier sur Instagram que la publication est de @camille.photo"
+        "link",
+        name=f"Vérifier sur Instagram que la légende, ou un commentaire de @camille.photo, "
+        f"montre {code}",
     )
     expect(check).to_have_attribute("href", candidate.permalink)
     expect(page.get_by_label("Motif du refus (envoyé à la personne)")).to_be_visible()
     assert_fits_the_screen(page, "hashtag candidates with a claim to check")
     assert_accessible(page, "hashtag candidates with a claim to check")
-    page.get_by_role("button", name="Confirmer : cette publication est de @camille.photo").click()
+    page.get_by_role(
+        "button",
+        name=f"Confirmer : {code} est dans la légende ou dans un commentaire de @camille.photo",
+    ).click()
     expect(page.get_by_text("Confirmé : la publication de @camille.photo devient")).to_be_visible()
     expect(page.get_by_text("Vérifiée : la participation est en préparation.")).to_be_visible()
     assert_accessible(page, "hashtag candidates after the confirmation")

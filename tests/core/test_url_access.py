@@ -130,6 +130,7 @@ ACCESS: dict[str, dict[str, Expected]] = {
     "social:claim_retry": staff_only("marketing", 405),
     # A claim link that is not one: the rider's step shows nothing of it.
     "social:claim": rider_step(404),
+    "social:claim_check": rider_step(405),
     # The resumable upload's protocol endpoints: tus creates by POST and resumes by
     # HEAD/PATCH, and an upload nobody created is unknown.
     "contest:tus_endpoint": everyone(405),

@@ -63,7 +63,8 @@ class GraphStandIn:
     # Instagram's CDN: the images that media_url addresses point at (GET /cdn/<name>).
     images: dict[str, bytes] = field(default_factory=dict)
     # Business Discovery: username (lower case) -> its media, newest first, each a dict of
-    # id, media_type, media_url, permalink, timestamp.
+    # id, caption, media_type, media_url, permalink, timestamp (only the fields asked for
+    # are answered). A test edits a caption in place, as its author would on Instagram.
     business_accounts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     calls: list[Call] = field(default_factory=list)
@@ -329,8 +330,12 @@ class GraphStandIn:
         if "username" in wanted:
             account["username"] = username.lower()
         if "media{" in wanted:
+            asked = set(wanted.split("media{", 1)[1].split("}", 1)[0].split(","))
             account["media"] = {
-                "data": [dict(item) for item in media[:25]],
+                "data": [
+                    {key: value for key, value in item.items() if key in asked}
+                    for item in media[:25]
+                ],
                 "paging": {"cursors": {"before": "QVFIUk1", "after": "QVFIUlp"}},
             }
         return 200, {"business_discovery": account, "id": ig_user}

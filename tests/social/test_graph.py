@@ -132,6 +132,7 @@ def test_business_discovery_lists_a_business_accounts_media_and_refuses_the_othe
     graph.business_accounts["lumieres.nantes"] = [
         {
             "id": "1801",
+            "caption": "Le tram #Couvertures2027 COVERLINE-7K3QX9",
             "media_type": "IMAGE",
             "media_url": "https://cdn.example/1801.jpg",
             "permalink": "https://www.instagram.com/p/1801/",
@@ -140,7 +141,9 @@ def test_business_discovery_lists_a_business_accounts_media_and_refuses_the_othe
     ]
     found = client.ig_business_discovery(ig_user_id=IG_USER_ID, username="Lumieres.Nantes")
     assert found.username == "lumieres.nantes" and found.id
-    assert [(m.id, m.media_url) for m in found.media] == [("1801", "https://cdn.example/1801.jpg")]
+    assert [(m.id, m.media_url, m.caption) for m in found.media] == [
+        ("1801", "https://cdn.example/1801.jpg", "Le tram #Couvertures2027 COVERLINE-7K3QX9")
+    ]
     # A personal account, or no such account: the API's error, not worth a retry.
     with pytest.raises(GraphError) as personal:
         client.ig_business_discovery(ig_user_id=IG_USER_ID, username="camille.perso")

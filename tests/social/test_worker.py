@@ -68,18 +68,9 @@ def test_the_worker_verifies_a_claim_and_makes_its_entry_once(
         contest=contest,
         media_id="1801",
         media_type="IMAGE",
-        media_url=graph.cdn_url("stale.jpg", b""),  # expired: the discovered one is used
+        media_url=graph.cdn_url("1801.jpg", photo_bytes(1080, 1350, seed=3)),
         permalink="https://www.instagram.com/p/1801/",
     )
-    graph.business_accounts["camille.photo"] = [
-        {
-            "id": "1801",
-            "media_type": "IMAGE",
-            "media_url": graph.cdn_url("1801.jpg", photo_bytes(1080, 1350, seed=3)),
-            "permalink": "https://www.instagram.com/p/1801/",
-            "timestamp": "2026-12-01T08:00:00+0000",
-        }
-    ]
     with transaction.atomic():  # the jobs go on commit
         claim = candidate_claim(
             candidate_id=candidate.pk,
@@ -89,10 +80,24 @@ def test_the_worker_verifies_a_claim_and_makes_its_entry_once(
             caption="Un tram sous la pluie.",
             theme=contest.themes.first(),
         )
+        # The author has added the claim's code to the post's caption.
+        graph.business_accounts["camille.photo"] = [
+            {
+                "id": "1801",
+                "caption": f"Mon tram #Couvertures2027 {claim.display_code}",
+                "media_type": "IMAGE",
+                "media_url": graph.cdn_url("1801-bd.jpg", b""),
+                "permalink": "https://www.instagram.com/p/1801/",
+                "timestamp": "2026-12-01T08:00:00+0000",
+            }
+        ]
+    # The image is fetched, then the claim verified, then the entry made from the image kept.
     entered = HashtagClaim.objects.filter(pk=claim.pk, state=HashtagClaim.State.ENTERED)
     _wait(entered.exists, "the claim's entry")
-    tasks.make_claim_entry.delay(claim.pk)  # the same job again
+    tasks.make_claim_entry.delay(claim.pk)  # the same jobs again
     tasks.verify_claim.delay(claim.pk)
-    time.sleep(1)  # both messages are consumed too
+    tasks.fetch_claim_image.delay(claim.pk)
+    time.sleep(1)  # the three messages are consumed too
     assert Entry.objects.filter(participant=entrant).count() == 1
     assert HashtagCandidate.objects.get().entry == Entry.objects.get()
+    assert HashtagClaim.objects.get().image_name == ""  # the image kept is deleted
