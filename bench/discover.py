@@ -28,7 +28,9 @@ Measured, in one run:
    existed before), and the former discover order (the whole gallery ranked per request,
    ORDER BY (id * 2654435761 + seed) % (2^31 - 1)), selector alone. Then the EXPLAIN
    ANALYZE of the first page's query. Target: the view under 20 ms cold (median), first
-   and deep page.
+   and deep page. For information, a new visitor's start (gallery.services) with the
+   page starts in the process's copy, being read again by this visitor, and being read by
+   another process (this one takes a random start without waiting).
 2. load, on gunicorn with 2 sync workers and Redis (bench/gallery.py's helpers): the
    'recent' first page (reference), a returning visitor's discover first page (their
    signed start cookie) and a deep page, all served from the page cache; and, for
@@ -220,6 +222,34 @@ def cold(contest: Any, keys: Sequence[int], visitors: int) -> dict[str, tuple[fl
         assert position is not None
         ms, queries, _rows = timed(lambda p=position: page_sql(p))
         record("SQL alone, deep page", ms, queries)
+    # A new visitor's start (gallery.services): the count, this process's copy of the
+    # page starts, and a lookup when the turn starts mid-page; and when the starts are
+    # due, read again by this visitor alone, or by another one meanwhile.
+    from django.core.cache import cache
+
+    from gallery import services
+
+    starts_key = f"{services.DISCOVER_STARTS_KEY}:{contest.pk}:{selectors.PAGE_SIZE}"
+    for _visitor in range(visitors):
+        ms, queries, _start = timed(lambda: services.discover_visitor_start(contest_id=contest.pk))
+        record("new visitor's start", ms, queries)
+    # The next lap (~5,200 visitors on at 250,000 photos) starts mid-page: one lookup more.
+    counter = f"{services.DISCOVER_VISITORS_KEY}:{contest.pk}"
+    cache.set(counter, len(keys) // selectors.PAGE_SIZE + 1, timeout=None)
+    for _visitor in range(visitors):
+        ms, queries, _start = timed(lambda: services.discover_visitor_start(contest_id=contest.pk))
+        record("new visitor's start, next lap (mid-page)", ms, queries)
+    for _visitor in range(3):
+        services._local_starts.clear()
+        cache.delete(starts_key)
+        ms, queries, _start = timed(lambda: services.discover_visitor_start(contest_id=contest.pk))
+        record("new visitor's start, reading the starts", ms, queries)
+        services._local_starts.clear()
+        cache.add(f"{starts_key}:lock", 1, timeout=10)  # another process reading them
+        cache.delete(starts_key)
+        ms, queries, _start = timed(lambda: services.discover_visitor_start(contest_id=contest.pk))
+        record("new visitor's start, another reading them", ms, queries)
+        cache.delete(f"{starts_key}:lock")
     for seed in range(3):  # the former order: slow, a few are enough
         rank = Cast(Mod(F("id") * OLD_MULTIPLIER + seed, OLD_MODULUS), BigIntegerField())
         ms, queries, _rows = timed(

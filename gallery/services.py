@@ -8,6 +8,7 @@ import io
 import logging
 import re
 import secrets
+import time
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -294,8 +295,31 @@ def _share_image_store(
 # across workers. And its whole-page starts, read again now and then: approvals between two
 # reads put a few photos in pages already counted, which only blurs the turns a little.
 DISCOVER_VISITORS_KEY = "gallery:discover-visitors"
-DISCOVER_STARTS_KEY = "gallery:discover-starts"
+DISCOVER_STARTS_KEY = "gallery:discover-page-starts"
+# How long a reading of the starts is used before it is read again (~100 ms of index scan
+# at 250,000 photos), and how long the shared cache keeps it: past its time, the visitors
+# keep being handed starts from it while one process reads the new one.
 DISCOVER_STARTS_SECONDS = 600
+DISCOVER_STARTS_KEPT_SECONDS = 7 * 86400
+# The lock of that one process: longer than any reading, short enough that a process
+# killed mid-reading holds nobody up for long.
+DISCOVER_STARTS_LOCK_SECONDS = 30
+# Each process keeps the starts it read this long (5,200 keys at 250,000 photos, ~26 KB in
+# the shared cache), so that a new visitor costs the INCR alone (and the lookup of a start
+# mid-page), not a read of the whole list from the shared cache.
+DISCOVER_STARTS_LOCAL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _StartsRead:
+    """The starts as the shared cache holds them: when they are due to be read again."""
+
+    due: float  # time.time()
+    starts: selectors.DiscoverStarts
+
+
+# key -> (time.monotonic() until which it is used, the starts)
+_local_starts: dict[str, tuple[float, selectors.DiscoverStarts]] = {}
 
 
 def discover_visitor_start(*, contest_id: int) -> int:
@@ -303,29 +327,84 @@ def discover_visitor_start(*, contest_id: int) -> int:
     the previous new visitor's first page (gallery.discover.round_robin_rank), so that
     consecutive visitors' first pages show the whole gallery in turn, and the same starts
     come back lap after lap (their pages shared in the page cache). Without the shared
-    cache, a random start: as fair on average, only less even, and never an error."""
+    cache, or while the contest's starts are being read for the first time, a random
+    start: as fair on average, only less even, and never an error or a wait."""
     size = selectors.PAGE_SIZE
     counter = f"{DISCOVER_VISITORS_KEY}:{contest_id}"
-    starts_key = f"{DISCOVER_STARTS_KEY}:{contest_id}:{size}"
     try:
         cache.add(counter, 0, timeout=None)
         number = cache.incr(counter)
-        starts = cache.get(starts_key)
     except Exception:  # the cache is down (or the key was evicted between add and incr)
         logger.warning("cache unavailable for the discover visitor count", exc_info=True)
-        return discover.bucket_start(secrets.randbelow(discover.KEY_SPACE))
-    if not isinstance(starts, selectors.DiscoverStarts):
-        starts = selectors.discover_page_starts(contest_id=contest_id, size=size)
-        try:
-            cache.set(starts_key, starts, DISCOVER_STARTS_SECONDS)
-        except Exception:
-            logger.warning("cache unavailable for the discover starts", exc_info=True)
+        return _random_start()
+    starts = _discover_starts(contest_id=contest_id, size=size)
+    if starts is None:
+        return _random_start()
     if not starts.starts:
         return 0
     page, within = divmod(discover.round_robin_rank(number, starts.count, size), size)
     base = starts.starts[min(page, len(starts.starts) - 1)]
     if not within:
         return base
-    # A lap that does not end on a whole page: the next one takes up mid-page.
+    # A lap that does not end on a whole page: the next one takes up mid-page, one short
+    # range scan of the index.
     found = selectors.discover_key_at(contest_id=contest_id, low=base, offset=within)
     return base if found is None else found
+
+
+def _random_start() -> int:
+    return discover.bucket_start(secrets.randbelow(discover.KEY_SPACE))
+
+
+def _discover_starts(*, contest_id: int, size: int) -> selectors.DiscoverStarts | None:
+    """The contest's whole-page starts: this process's copy if recent, else the shared
+    cache's, read again from the database by one process at a time when due; None when
+    there are none yet and another process is reading them."""
+    key = f"{DISCOVER_STARTS_KEY}:{contest_id}:{size}"
+    now = time.monotonic()
+    local = _local_starts.get(key)
+    if local is not None and now < local[0]:
+        return local[1]
+    try:
+        held = cache.get(key)
+    except Exception:
+        logger.warning("cache unavailable for the discover starts", exc_info=True)
+        return None
+    kept = held if isinstance(held, _StartsRead) else None
+    if kept is not None and time.time() < kept.due:
+        starts: selectors.DiscoverStarts | None = kept.starts
+    else:
+        starts = _discover_starts_read(contest_id=contest_id, size=size, key=key)
+        if starts is None and kept is not None:
+            starts = kept.starts  # another process is reading them: the last reading
+    if starts is not None:
+        _local_starts[key] = (now + DISCOVER_STARTS_LOCAL_SECONDS, starts)
+    return starts
+
+
+def _discover_starts_read(
+    *, contest_id: int, size: int, key: str
+) -> selectors.DiscoverStarts | None:
+    """Reads the starts from the database and shares them, unless another process is at it
+    (None): a lock taken with an atomic add, so that when they fall due, the visitors
+    arriving at that moment do not all run the same ~100 ms scan at once."""
+    lock = f"{key}:lock"
+    try:
+        if not cache.add(lock, 1, timeout=DISCOVER_STARTS_LOCK_SECONDS):
+            return None
+    except Exception:
+        logger.warning("cache unavailable for the discover starts", exc_info=True)
+        return None
+    try:
+        starts = selectors.discover_page_starts(contest_id=contest_id, size=size)
+        read = _StartsRead(due=time.time() + DISCOVER_STARTS_SECONDS, starts=starts)
+        try:
+            cache.set(key, read, DISCOVER_STARTS_KEPT_SECONDS)
+        except Exception:
+            logger.warning("cache unavailable for the discover starts", exc_info=True)
+    finally:  # even when the database failed: the next visitor tries again
+        try:
+            cache.delete(lock)
+        except Exception:
+            logger.warning("cache unavailable for the discover starts lock", exc_info=True)
+    return starts

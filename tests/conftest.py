@@ -63,9 +63,13 @@ def _local_storage(settings: object, tmp_path: Path) -> None:
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
 
+    from gallery.services import _local_starts  # each process's copy of the discover starts
+
     cache.clear()
+    _local_starts.clear()
     yield
     cache.clear()
+    _local_starts.clear()
 
 
 @pytest.fixture

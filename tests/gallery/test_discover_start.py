@@ -5,7 +5,10 @@ page as often as any other; each visitor keeps their start; a cache outage is no
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -166,3 +169,136 @@ def test_an_empty_gallery_starts_new_visitors_at_zero(contest: Contest) -> None:
     assert services.discover_visitor_start(contest_id=contest.pk) == 0
     response = Client().get(gallery_url(contest))
     assert response.status_code == 200
+
+
+# --- the starts' list: read by one process at a time, not per visitor -------------------
+
+
+def starts_key(contest: Contest) -> str:
+    return f"{services.DISCOVER_STARTS_KEY}:{contest.pk}:{selectors.PAGE_SIZE}"
+
+
+@pytest_db
+def test_a_new_visitor_mid_page_costs_one_short_lookup_and_no_list_read(
+    contest: Contest, seven: list[Entry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(10):  # a whole lap of starts (their pages cached), and three more
+        Client().get(gallery_url(contest))
+    asked: list[str] = []
+    get = cache.get
+
+    def spy(key: str, *args: Any, **kwargs: Any) -> object:
+        asked.append(key)
+        return get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", spy)
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(gallery_url(contest))
+    # The 11th visitor: rank 30 % 7 = 2, the third photo of the first page.
+    assert titles(response.content.decode()) == in_key_order(seven, 30, 31, 32)
+    # The gallery version, then the photo two places into the page (one short range scan of
+    # the index): the page came from the cache, the list of starts from this process's copy.
+    assert len(queries) == 2
+    assert "OFFSET 2" in queries[1]["sql"].upper()
+    assert not [key for key in asked if key.startswith(services.DISCOVER_STARTS_KEY)]
+
+
+@pytest_db
+def test_two_visitors_at_once_when_the_starts_are_due_read_them_once(
+    contest: Contest, seven: list[Entry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reading = selectors.discover_page_starts
+    during: list[int] = []
+
+    def read_while_another_visitor_comes(**kwargs: int) -> selectors.DiscoverStarts:
+        # A second visitor of another process (no copy of its own) arrives mid-reading.
+        services._local_starts.clear()
+        with CaptureQueriesContext(connection) as theirs:
+            during.append(services.discover_visitor_start(contest_id=contest.pk))
+        assert len(theirs) == 0  # no reading of their own, no waiting for this one
+        return reading(**kwargs)
+
+    monkeypatch.setattr(selectors, "discover_page_starts", read_while_another_visitor_comes)
+    with CaptureQueriesContext(connection) as queries:
+        first = services.discover_visitor_start(contest_id=contest.pk)
+    assert len(queries) == 1  # the keys, read once for both
+    assert first == seven[0].shuffle_key  # the first visitor's turn
+    assert during == [discover.bucket_start(during[0])]  # no list yet: a random start
+    # The lock is gone with the reading: the next visitors take their turns from it.
+    services._local_starts.clear()
+    monkeypatch.setattr(selectors, "discover_page_starts", reading)
+    with CaptureQueriesContext(connection) as queries:
+        assert services.discover_visitor_start(contest_id=contest.pk) == seven[6].shuffle_key
+    assert len(queries) == 0  # visitor 3: rank 6, a page's start, from the shared copy
+
+
+@pytest_db
+def test_while_one_process_reads_the_due_starts_the_others_use_the_last_reading(
+    contest: Contest, seven: list[Entry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "DISCOVER_STARTS_SECONDS", -1)  # always due
+    services.discover_visitor_start(contest_id=contest.pk)  # visitor 1 reads them
+    services._local_starts.clear()
+    assert cache.add(f"{starts_key(contest)}:lock", 1)  # another process is reading them
+    with CaptureQueriesContext(connection) as queries:
+        second = services.discover_visitor_start(contest_id=contest.pk)
+    assert second == seven[3].shuffle_key  # their turn, from the last reading
+    assert len(queries) == 0
+    cache.delete(f"{starts_key(contest)}:lock")  # that process is done...
+    services._local_starts.clear()
+    with CaptureQueriesContext(connection) as queries:
+        third = services.discover_visitor_start(contest_id=contest.pk)
+    assert third == seven[6].shuffle_key
+    assert len(queries) == 1  # ...and they were still due: read again, by this visitor
+
+
+def test_many_processes_at_once_read_the_starts_once_and_nobody_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Threads for processes (each with no copy of its own), on the shared cache's lock."""
+    calls: list[int] = []
+    contest_id = 987_654  # no database: the reading is a stand-in
+
+    def slow_reading(*, contest_id: int, size: int) -> selectors.DiscoverStarts:
+        calls.append(contest_id)
+        time.sleep(1)
+        # Whole pages only (no lookup of a key mid-page), each a bucket's start.
+        starts = [page * 7 * discover.BUCKET_WIDTH for page in range(10)]
+        return selectors.DiscoverStarts(count=size * 10, starts=starts)
+
+    monkeypatch.setattr(selectors, "discover_page_starts", slow_reading)
+    monkeypatch.setattr(services, "_local_starts", ThreadLocalStarts())
+    barrier = threading.Barrier(6)
+    waited: dict[int, tuple[float, int]] = {}
+
+    def visitor(n: int) -> None:
+        barrier.wait()
+        began = time.perf_counter()
+        start = services.discover_visitor_start(contest_id=contest_id)
+        waited[n] = (time.perf_counter() - began, start)
+
+    threads = [threading.Thread(target=visitor, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert calls == [contest_id]  # one reading
+    quick = [start for seconds, start in waited.values() if seconds < 0.5]
+    assert len(waited) == 6 and len(quick) == 5  # the others did not wait for it
+    assert all(start == discover.bucket_start(start) for start in quick)
+
+
+class ThreadLocalStarts(threading.local):
+    """services._local_starts, one per thread: each thread a process of its own."""
+
+    def __init__(self) -> None:
+        self.starts: dict[str, tuple[float, selectors.DiscoverStarts]] = {}
+
+    def get(self, key: str) -> tuple[float, selectors.DiscoverStarts] | None:
+        return self.starts.get(key)
+
+    def __setitem__(self, key: str, value: tuple[float, selectors.DiscoverStarts]) -> None:
+        self.starts[key] = value
+
+    def clear(self) -> None:
+        self.starts.clear()
