@@ -101,6 +101,15 @@ def watch_errors(target: Page | BrowserContext) -> list[str]:
     return errors
 
 
+def checked_page_except(context: BrowserContext, note: str) -> Iterator[Page]:
+    """A new checked page whose only console errors may be the browser's `note` of an answer
+    the test provokes on purpose ("status of 429", "net::ERR_INTERNET_DISCONNECTED"...)."""
+    errors = watch_errors(context)
+    yield context.new_page()
+    others = [error for error in errors if note not in error]
+    assert not others, "the browser reported errors:\n" + "\n".join(others)
+
+
 def _checked(context: BrowserContext, page: Page) -> Iterator[Page]:
     errors = watch_errors(context)
     yield page

@@ -18,7 +18,7 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, Request, Route
 from pytest_django.live_server_helper import LiveServer
 
 from contest.models import Contest, Entry, Participant, TusUpload
-from tests.browser.conftest import watch_errors
+from tests.browser.conftest import checked_page_except, watch_errors
 from tests.browser.test_entry_flow import (
     SLOW_MS,
     add_photos,
@@ -202,10 +202,7 @@ def test_it_remembers_the_fields_the_upload_was_opened_with_not_those_typed_sinc
 @pytest.fixture
 def page_turned_away(context: BrowserContext) -> Iterator[Page]:
     """A checked page, except for the browser's note of the 429 the test answers."""
-    errors = watch_errors(context)
-    yield context.new_page()
-    others = [error for error in errors if "status of 429" not in error]
-    assert not others, "the browser reported errors:\n" + "\n".join(others)
+    yield from checked_page_except(context, "status of 429")
 
 
 def test_it_keeps_an_upload_a_busy_server_cannot_speak_of_and_resumes_it_at_the_next_send(

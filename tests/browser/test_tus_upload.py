@@ -17,7 +17,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from contest.forms import REJECTION_MESSAGES
 from contest.models import Contest, Entry, Participant, TusUpload
-from tests.browser.conftest import watch_errors
+from tests.browser.conftest import checked_page_except
 from tests.browser.test_entry_flow import (
     SLOW_MS,
     add_photos,
@@ -45,10 +45,7 @@ CONDITIONS = {
 @pytest.fixture
 def page_offline(context: BrowserContext) -> Iterator[Page]:
     """A checked page, except for the browser's notes of the requests the drop cut off."""
-    errors = watch_errors(context)
-    yield context.new_page()
-    others = [error for error in errors if "net::ERR_INTERNET_DISCONNECTED" not in error]
-    assert not others, "the browser reported errors:\n" + "\n".join(others)
+    yield from checked_page_except(context, "net::ERR_INTERNET_DISCONNECTED")
 
 
 def test_it_resumes_an_upload_after_the_connection_drops_and_enters_the_photo_once(

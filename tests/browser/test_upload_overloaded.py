@@ -14,7 +14,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 from pytest_django.live_server_helper import LiveServer
 
 from contest.models import Contest, Entry, Participant
-from tests.browser.conftest import watch_errors
+from tests.browser.conftest import checked_page_except
 from tests.browser.test_entry_flow import add_photos, fill_card, sign_in
 from tests.images import photo_bytes
 
@@ -23,13 +23,19 @@ pytestmark = pytest.mark.browser
 OVERLOADED = settings.BASE_DIR / "deploy" / "nginx" / "errors" / "503-overloaded.html"
 
 
+def shed(route: Route, *, retry_after: int = 1) -> None:
+    """What nginx answers when gunicorn's places are all taken (max_conns)."""
+    route.fulfill(
+        status=503,
+        headers={"Retry-After": str(retry_after), "Content-Type": "text/html; charset=utf-8"},
+        body=OVERLOADED.read_text(),
+    )
+
+
 @pytest.fixture
 def page_refused(context: BrowserContext) -> Iterator[Page]:
     """A page whose only console error may be the browser's note of the 503 itself."""
-    errors = watch_errors(context)
-    yield context.new_page()
-    others = [error for error in errors if "status of 503" not in error]
-    assert not others, "the browser reported errors:\n" + "\n".join(others)
+    yield from checked_page_except(context, "status of 503")
 
 
 def test_it_asks_to_send_again_after_the_wait_and_keeps_the_photos_chosen(
@@ -47,15 +53,7 @@ def test_it_asks_to_send_again_after_the_wait_and_keeps_the_photos_chosen(
     add_photos(page, photo)
     fill_card(page, 0, "Le tram", "Un tram au lever du jour.", "Saisons")
 
-    def shed(route: Route) -> None:
-        # What nginx answers when gunicorn's places are all taken (max_conns).
-        route.fulfill(
-            status=503,
-            headers={"Retry-After": "2", "Content-Type": "text/html; charset=utf-8"},
-            body=OVERLOADED.read_text(),
-        )
-
-    page.route(live_server.url + upload_url, shed)
+    page.route(live_server.url + upload_url, lambda route: shed(route, retry_after=2))
     # The one-post way (htmx), as where tus-js-client cannot run; tus retries a 5xx itself.
     page.locator("#upload-form").evaluate("form => { delete form.dataset.tusEndpoint; }")
     send = page.locator("#upload-form button[type=submit]")
@@ -94,13 +92,6 @@ def test_it_says_the_site_is_busy_by_tus_and_waits_out_a_busy_answer_on_the_phot
     endpoint = page.locator("#upload-form").evaluate("form => form.dataset.tusEndpoint")
     assert endpoint
 
-    def shed(route: Route) -> None:
-        route.fulfill(
-            status=503,
-            headers={"Retry-After": "1", "Content-Type": "text/html; charset=utf-8"},
-            body=OVERLOADED.read_text(),
-        )
-
     # The opening (POST to the tus endpoint) turned away: the proxy's words, nothing opened.
     def opening(url: str) -> bool:
         return url.endswith(endpoint)
@@ -122,7 +113,7 @@ def test_it_says_the_site_is_busy_by_tus_and_waits_out_a_busy_answer_on_the_phot
     def busy_then_through(route: Route) -> None:
         if route.request.method == "GET" and not busy_once:
             busy_once.append(route.request.url)
-            shed(route)
+            shed(route, retry_after=1)
         else:
             route.continue_()
 

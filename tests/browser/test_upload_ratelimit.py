@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from contest.models import Contest, Entry, Participant
-from tests.browser.conftest import watch_errors
+from tests.browser.conftest import checked_page_except
 from tests.browser.test_entry_flow import add_photos, assert_accessible, fill_card, sign_in
 from tests.images import photo_bytes
 
@@ -23,10 +23,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def page_refused(context: BrowserContext) -> Iterator[Page]:
     """A page whose only console error may be the browser's note of the 429 itself."""
-    errors = watch_errors(context)
-    yield context.new_page()
-    others = [error for error in errors if "status of 429" not in error]
-    assert not others, "the browser reported errors:\n" + "\n".join(others)
+    yield from checked_page_except(context, "status of 429")
 
 
 def test_it_says_how_long_to_wait_and_keeps_the_photos_chosen(
