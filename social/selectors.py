@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from photos.models import Rendition
 from social.models import (
@@ -18,6 +20,31 @@ from social.models import (
 
 QUEUE_SIZE = 200
 State = SocialPost.State
+# The claimant may ask for a new check of their code this often (social.services).
+CLAIM_CHECK_EVERY = timedelta(minutes=1)
+# The claim page reloads itself while the image is being fetched, for this long at most.
+CLAIM_FETCH_POLL_FOR = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ClaimProgress:
+    """What the claimant's page says is under way, and so whether it reloads itself."""
+
+    fetching: bool  # the post's image is being taken from Instagram
+    checking: bool  # a check the claimant asked for has not run yet
+
+
+def claim_progress(*, claim: HashtagClaim, now: datetime | None = None) -> ClaimProgress:
+    now = now or timezone.now()
+    asked = claim.check_asked_at
+    return ClaimProgress(
+        fetching=claim.state == HashtagClaim.State.AWAITING
+        and not claim.image_name
+        and claim.created_at > now - CLAIM_FETCH_POLL_FOR,
+        checking=asked is not None
+        and (claim.checked_at is None or claim.checked_at < asked)
+        and asked > now - CLAIM_CHECK_EVERY,
+    )
 
 
 @dataclass(frozen=True)

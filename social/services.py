@@ -58,6 +58,7 @@ from social.models import (
     SocialAccount,
     SocialPost,
 )
+from social.selectors import CLAIM_CHECK_EVERY
 
 logger = logging.getLogger(__name__)
 
@@ -699,9 +700,9 @@ CLAIM_CODE_LENGTH = 6
 # The fetched images, private, in a folder of the originals storage of their own (the
 # storage audit looks at the photos' originals, at its root, only).
 CLAIM_DIR = "claims"
-# The claimant's "I've added the code, check again": once a minute, 30 times a claim, as
-# each check is a Business Discovery call counted against the operator's app.
-CLAIM_CHECK_EVERY = timedelta(minutes=1)
+# The claimant's "I've added the code, check again": once a minute (CLAIM_CHECK_EVERY, in
+# the selectors, which tell the page a check is under way), 30 times a claim, as each check
+# is a Business Discovery call counted against the operator's app.
 CLAIM_CHECKS_MAX = 30
 # The hourly job checks a claim still waiting for its code again, for this long.
 CLAIM_RECHECK_FOR = timedelta(days=3)

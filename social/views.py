@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +9,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -202,10 +200,6 @@ def claim_retry(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
     return HttpResponseRedirect(_candidates_url(contest))
 
 
-# The claim page reloads itself while the image is being fetched, for this long at most.
-CLAIM_FETCH_POLL_FOR = timedelta(minutes=5)
-
-
 @contest_step
 @require_http_methods(["GET", "POST"])
 def claim(
@@ -219,16 +213,8 @@ def claim(
     mine = selectors.hashtag_claim_of(candidate_id=candidate.pk, participant_id=participant.pk)
     if mine is not None:
         context["claim"] = mine
-        context["fetching"] = (
-            mine.state == HashtagClaim.State.AWAITING
-            and not mine.image_name
-            and mine.created_at > timezone.now() - CLAIM_FETCH_POLL_FOR
-        )
-        context["checking"] = (
-            mine.check_asked_at is not None
-            and (mine.checked_at is None or mine.checked_at < mine.check_asked_at)
-            and mine.check_asked_at > timezone.now() - services.CLAIM_CHECK_EVERY
-        )
+        progress = selectors.claim_progress(claim=mine)
+        context.update(fetching=progress.fetching, checking=progress.checking)
         # Refused, the post open again: the claimant may try again (a typo in the username,
         # the code never added). An image unavailable: they are sent to the upload page.
         if (

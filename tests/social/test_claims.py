@@ -872,3 +872,28 @@ def test_the_claims_are_in_the_download_and_erased_with_the_account(
     assert (claim.handle, claim.title, claim.state, claim.image_name) == ("", "", "refused", "")
     assert HashtagCandidate.objects.get().state == HashtagCandidate.State.NEW
     assert not OutboxMessage.objects.filter(template="social/email/claim_refused").exists()
+
+
+@pytest.mark.django_db
+def test_it_tells_the_claimant_the_image_is_coming_then_that_their_check_is_running(
+    found: HashtagCandidate, entrant: Participant
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from social.selectors import claim_progress
+
+    claim = _claim(found, entrant)
+    now = timezone.now()
+    assert claim_progress(claim=claim, now=now).fetching
+    # A worker that never came: the page stops reloading itself after a while.
+    assert not claim_progress(claim=claim, now=now + timedelta(minutes=6)).fetching
+
+    claim = _fetched(claim)
+    assert not claim_progress(claim=claim, now=now).fetching
+    assert not claim_progress(claim=claim, now=now).checking
+    claim.check_asked_at = now
+    assert claim_progress(claim=claim, now=now).checking
+    claim.checked_at = now + timedelta(seconds=5)  # the check ran
+    assert not claim_progress(claim=claim, now=now + timedelta(seconds=6)).checking
